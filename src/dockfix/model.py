@@ -126,7 +126,8 @@ class Expect:
 
     keyword: str
     flags: tuple[str, ...]  # raw flag words
-    words: tuple[str, ...]  # args split on whitespace (heredoc bodies excluded)
+    words: tuple[str, ...]  # args split on whitespace (JSON form: the array's strings)
+    heredocs: tuple[str, ...] = ()  # heredoc bodies
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class Edit:
     end: int
     text: str
     expect: tuple[Expect, ...] = ()
+    adds_comments: tuple[str, ...] = ()  # comment lines the edit adds on purpose (a directive)
 
 
 class Applicability(str, Enum):

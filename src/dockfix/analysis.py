@@ -1,0 +1,252 @@
+"""Facts derived from a parsed Dockerfile: the build state before each instruction.
+
+Paths are kept *symbolic*: a variable whose value is not a literal known from this file is
+written ``${NAME#k}`` where k counts how often NAME was (re)defined, so two symbolic paths are
+equal only when they mean the same directory. A stage whose base image is not a stage of this
+file starts in ``@base``: the image's own working directory, unknown here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field, replace
+
+from .model import Dockerfile, Instruction
+
+BASE_WORKDIR = "@base"
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+@dataclass(frozen=True)
+class Var:
+    value: str | None  # literal value when known (no unresolved variables), else None
+    version: int  # how many times the name has been defined so far
+    is_arg: bool  # an ARG (overridable with --build-arg) rather than an ENV
+
+
+@dataclass(frozen=True)
+class State:
+    workdir: str
+    vars: dict[str, Var] = field(default_factory=dict)
+    env_names: frozenset[str] = frozenset()  # names set by ENV (inherited through FROM <stage>)
+    user: str | None = None  # None: not set in this file (the base image's user)
+    shell: tuple[str, ...] | None = None  # SHELL in force, None for the default /bin/sh -c
+    base: str = ""  # the external image at the root of the stage chain
+    stage: int = 0
+
+    def expand(self, text: str) -> tuple[str, bool]:
+        """Expand variables as BuildKit does for COPY/WORKDIR; (symbolic text, fully literal)."""
+        literal = True
+
+        def sub(m: re.Match) -> str:
+            nonlocal literal
+            name = m.group(1) or m.group(4)
+            var = self.vars.get(name)
+            if m.group(2):  # ${X:-default} and friends: too clever to guess
+                literal = False
+                return "${%s#?}" % name
+            if var is None:
+                return ""  # BuildKit expands an unknown variable to the empty string
+            if var.value is not None and not var.is_arg:
+                return var.value
+            literal = False
+            return "${%s#%d}" % (name, var.version)
+
+        return _VAR.sub(sub, text), literal
+
+    def is_root(self) -> bool | None:
+        """True/False when the user is known; None when it comes from an unknown base image."""
+        if self.user is None:
+            return _base_user_is_root(self.base)
+        user = self.user.split(":", 1)[0]
+        return user in ("root", "0")
+
+
+# Well-known base images that do not run as root (prefix match on the repository).
+NON_ROOT_BASES = {
+    "mambaorg/micromamba": "mambauser",
+    "jupyter/": "jovyan",
+    "quay.io/jupyter/": "jovyan",
+    "bitnami/": "1001",
+    "gcr.io/distroless/": None,
+    "cgr.dev/chainguard/": None,
+}
+
+
+def _base_user_is_root(base: str) -> bool | None:
+    ref = base.lower()
+    for prefix in NON_ROOT_BASES:
+        if ref.startswith(prefix):
+            return False
+    if "$" in ref:
+        return None
+    return True
+
+
+def join(workdir: str, path: str) -> str:
+    path = path or "."
+    if path.startswith("/"):
+        return posixpath.normpath(path) if path != "/" else "/"
+    return _norm(posixpath.join(workdir, path))
+
+
+def _norm(p: str) -> str:
+    if p.startswith(BASE_WORKDIR):
+        rest = p[len(BASE_WORKDIR) :].lstrip("/")
+        norm = posixpath.normpath(rest) if rest else "."
+        if norm == "." or norm.startswith(".."):
+            return BASE_WORKDIR if norm == "." else BASE_WORKDIR + "/" + norm
+        return BASE_WORKDIR + "/" + norm
+    return posixpath.normpath(p) if p not in ("", "/") else "/"
+
+
+def under(path: str, parent: str) -> bool:
+    """Is ``path`` equal to or below ``parent`` (both symbolic absolute)?"""
+    if parent == "/":
+        return path.startswith("/")
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def relative(path: str, parent: str) -> str | None:
+    if not under(path, parent):
+        return None
+    if path == parent:
+        return "."
+    return path[len(parent.rstrip("/")) + 1 :]
+
+
+def _words(args: str) -> list[str]:
+    return args.split()
+
+
+def states(df: Dockerfile) -> list[State]:
+    """The state in force before each instruction, index-aligned with df.instructions."""
+    out: list[State] = []
+    final: dict[str, State] = {}  # stage name or index -> state at its end
+    versions: dict[str, int] = {}
+    global_args: dict[str, Var] = {}
+    st = State(workdir=BASE_WORKDIR)
+
+    def define(state: State, name: str, raw_value: str | None, is_arg: bool) -> State:
+        versions[name] = versions.get(name, 0) + 1
+        value = None
+        if raw_value is not None:
+            expanded, literal = state.expand(_unquote(raw_value))
+            value = expanded if literal else None
+        vars_ = dict(state.vars)
+        vars_[name] = Var(value, versions[name], is_arg)
+        env_names = state.env_names | {name} if not is_arg else state.env_names
+        return replace(state, vars=vars_, env_names=env_names)
+
+    for idx, inst in enumerate(df.instructions):
+        kw = inst.keyword
+        if kw == "FROM":
+            stage = df.stage_of(idx)
+            words = _words(inst.args)
+            ref = words[0] if words else ""
+            parent = final.get(ref.lower())
+            if parent is not None:
+                st = replace(parent, stage=stage.index if stage else 0)
+            else:
+                expanded, _ = State(BASE_WORKDIR, dict(global_args)).expand(ref)
+                st = State(workdir=BASE_WORKDIR, base=expanded, stage=stage.index if stage else 0)
+            out.append(st)
+            continue
+        out.append(st)
+        if kw == "ARG":
+            for word in _words(inst.args):
+                name, _, default = word.partition("=")
+                raw = default if "=" in word else None
+                if idx < (df.stages[0].start if df.stages else 0):
+                    global_args[name] = Var(None if raw is None else _unquote(raw), 0, True)
+                    continue
+                if raw is None and name in global_args:
+                    vars_ = dict(st.vars)
+                    vars_[name] = global_args[name]
+                    st = replace(st, vars=vars_)
+                else:
+                    st = define(st, name, raw, True)
+        elif kw == "ENV":
+            for name, value in env_pairs(inst.args):
+                st = define(st, name, value, False)
+        elif kw == "WORKDIR":
+            path, _ = st.expand(inst.args.strip())
+            st = replace(st, workdir=join(st.workdir, path))
+        elif kw == "USER":
+            user, literal = st.expand(inst.args.strip())
+            st = replace(st, user=user if literal else "${unknown}")
+        elif kw == "SHELL":
+            st = replace(st, shell=inst.json_args or ("?",))
+        stage = df.stage_of(idx)
+        if stage is not None and idx == stage.end - 1:
+            final[str(stage.index)] = st
+            if stage.name:
+                final[stage.name] = st
+    return out
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def env_pairs(args: str) -> list[tuple[str, str]]:
+    """ENV's pairs: ``ENV a=1 b="x y"`` or the legacy ``ENV name value with spaces``."""
+    args = args.strip()
+    if not args:
+        return []
+    first = args.split(None, 1)[0]
+    if "=" not in first:
+        parts = args.split(None, 1)
+        return [(parts[0], parts[1] if len(parts) > 1 else "")]
+    pairs = []
+    for word in _split_quoted(args):
+        name, _, value = word.partition("=")
+        pairs.append((name, value))
+    return pairs
+
+
+def _split_quoted(text: str) -> list[str]:
+    words, cur, quote, i = [], "", None, 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"' and i + 1 < len(text):
+                cur += text[i : i + 2]
+                i += 2
+                continue
+            cur += c
+            if c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+            cur += c
+        elif c == "\\" and i + 1 < len(text):
+            cur += text[i : i + 2]
+            i += 2
+            continue
+        elif c.isspace():
+            if cur:
+                words.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    if cur:
+        words.append(cur)
+    return [w.split("=", 1)[0] + "=" + _unquote(w.split("=", 1)[1]) if "=" in w else w for w in words]
+
+
+def copy_parts(inst: Instruction) -> tuple[list[str], str] | None:
+    """Sources and destination of a COPY/ADD (shell or JSON form), None for heredoc forms."""
+    if inst.heredocs:
+        return None
+    if inst.json_form and inst.json_args is not None:
+        words = list(inst.json_args)
+    else:
+        words = inst.args.split()
+    if len(words) < 2:
+        return None
+    return words[:-1], words[-1]

@@ -1,0 +1,81 @@
+"""The library API: what the CLI, the bulk runner and other programs call.
+
+    from dockfix.api import fix_file
+    result = fix_file("Dockerfile")          # FileResult: outcome, fixes, skips, patched bytes
+
+Nothing here raises for a bad file: every file ends as changed, unchanged, skipped or failed.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .model import FileResult, ParseError, Settings, Skip
+
+MAX_SIZE = 4 * 1024 * 1024
+
+
+def fix_bytes(
+    data: bytes,
+    path: str,
+    context: str | os.PathLike | None = None,
+    settings: Settings | None = None,
+) -> FileResult:
+    """Plan and apply every fix to one Dockerfile's bytes. ``context`` defaults to its folder."""
+    from .context import BuildContext
+    from .engine import fix_dockerfile
+    from .reader import read
+
+    settings = settings or Settings()
+    if context is None:
+        context = os.path.dirname(os.path.abspath(path)) if path != "-" else os.getcwd()
+    result = FileResult(path=path, outcome="unchanged", context=str(context), original=data, patched=data)
+    if b"\0" in data:
+        return _failed(result, f"{path}: not a Dockerfile (binary data)")
+    if len(data) > MAX_SIZE:
+        return _failed(result, f"{path}: file too large for a Dockerfile ({len(data)} bytes)")
+    try:
+        df = read(data, path)
+    except ParseError as e:
+        where = f"{path}:{e.lineno}" if e.lineno else path
+        return _failed(result, f"{where}: {e.message}")
+    try:
+        ctx = BuildContext(context)
+        ctx.set_dockerfile(path if path != "-" else None)
+        outcome = fix_dockerfile(df, ctx, settings)
+    except RecursionError:
+        return _failed(result, f"{path}: internal error: input nested too deeply")
+    result.fixes = outcome.applied
+    result.skips = outcome.skips + [Skip("DF999", "internal", e, 0) for e in outcome.errors]
+    result.unapplied = outcome.unapplied
+    result.patched = outcome.df.encode(outcome.df.text) if outcome.applied else data
+    if result.patched != data:
+        result.outcome = "changed"
+    elif result.skips:
+        result.outcome = "skipped"
+    return result
+
+
+def fix_file(path: str, context: str | os.PathLike | None = None, settings: Settings | None = None) -> FileResult:
+    """Read ``path`` and plan its fixes (nothing is written: see ``write_result``)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SIZE + 1)
+    except OSError as e:
+        return FileResult(path=path, outcome="failed", error=f"{path}: {e.strerror or e}")
+    return fix_bytes(data, path, context, settings)
+
+
+def write_result(result: FileResult) -> None:
+    """Write a changed result back to its file, atomically, keeping the file's mode."""
+    from .writer import write_atomic
+
+    if result.outcome == "changed" and result.path != "-":
+        write_atomic(result.path, result.patched)
+
+
+def _failed(result: FileResult, message: str) -> FileResult:
+    result.outcome = "failed"
+    result.error = message
+    result.patched = result.original
+    return result

@@ -1,0 +1,2076 @@
+"""Facts about a Docker build context that the rules need.
+
+A :class:`BuildContext` wraps a directory on disk (the directory handed to
+``docker build``).  It answers which files exist in it (refusing paths that
+escape the root through ``..``, absolute paths or symlinks), which files the
+``.dockerignore`` excludes (BuildKit semantics, see :class:`DockerIgnore`), and
+reads text files with a cache.
+
+On top of it:
+
+* :func:`requirements_closure` follows pip requirements files the way pip's
+  ``req_file.py`` does (logical lines, comments, ``-r``/``-c`` includes relative
+  to the including file) and reports every file the install reads plus every
+  line that reads the local filesystem, points outside the context, is missing,
+  is excluded by ``.dockerignore`` or depends on ``${VAR}`` expansion.
+* :func:`project_deps` reads a Python project's dependencies statically from
+  ``pyproject.toml``, ``setup.cfg`` or ``setup.py`` (the latter with libcst,
+  never executed), and lists the files that building the project's metadata
+  reads.
+
+This module imports no other dockfix module and never executes project code.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import posixpath
+import re
+import shlex
+import stat
+import tomllib
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+__all__ = [
+    "BuildContext",
+    "DockerIgnore",
+    "ProjectDeps",
+    "RequirementLine",
+    "RequirementsClosure",
+    "RequirementsRef",
+    "go_clean",
+    "parse_requirements_text",
+    "project_deps",
+    "read_ignore_patterns",
+    "requirements_closure",
+]
+
+_MAX_READ_BYTES = 8 * 1024 * 1024
+
+
+# ---------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------
+
+
+def go_clean(path: str) -> str:
+    """Go's ``filepath.Clean`` for ``/``-separated paths.
+
+    Collapses repeated separators, drops ``.`` elements, resolves ``..``
+    lexically (``..`` at the start of a relative path stays, ``..`` above ``/``
+    is dropped) and returns ``.`` for an empty result.  Unlike
+    :func:`posixpath.normpath` a leading ``//`` becomes ``/``.
+    """
+    if path == "":
+        return "."
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for comp in path.split("/"):
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif rooted:
+                continue
+            else:
+                parts.append("..")
+        else:
+            parts.append(comp)
+    out = "/".join(parts)
+    if rooted:
+        return "/" + out
+    return out or "."
+
+
+def _normalize_rel(rel: str | os.PathLike[str]) -> str | None:
+    """A context-relative POSIX path, cleaned; ``None`` if absolute or escaping."""
+    rel = os.fspath(rel)
+    if rel.startswith("/"):
+        return None
+    cleaned = go_clean(rel)
+    if cleaned == ".." or cleaned.startswith("../"):
+        return None
+    return cleaned
+
+
+def _join_rel(base: str, rel: str) -> str:
+    """Join a relative path onto a context-relative directory (``.`` = root)."""
+    if base in ("", "."):
+        return rel
+    return posixpath.join(base, rel)
+
+
+# ---------------------------------------------------------------------------
+# .dockerignore (moby/patternmatcher + tonistiigi/fsutil semantics)
+# ---------------------------------------------------------------------------
+
+
+def read_ignore_patterns(text: str) -> list[str]:
+    """Port of ``moby/patternmatcher/ignorefile.ReadAll``.
+
+    One pattern per line; a UTF-8 BOM on the first line is dropped; lines
+    *starting* with ``#`` are comments (``  # x`` is a pattern); whitespace is
+    trimmed; blank lines are skipped; the pattern (after a leading ``!``, which
+    is kept) is cleaned with Go's ``filepath.Clean`` and a leading ``/`` is
+    removed.
+    """
+    out: list[str] = []
+    for index, raw in enumerate(text.split("\n")):
+        if index == 0 and raw.startswith("\ufeff"):
+            raw = raw[1:]
+        if raw.endswith("\r"):
+            raw = raw[:-1]
+        if raw.startswith("#"):
+            continue
+        pattern = raw.strip()
+        if not pattern:
+            continue
+        invert = pattern[0] == "!"
+        if invert:
+            pattern = pattern[1:].strip()
+        if pattern:
+            pattern = go_clean(pattern)
+            if len(pattern) > 1 and pattern[0] == "/":
+                pattern = pattern[1:]
+        if invert:
+            pattern = "!" + pattern
+        out.append(pattern)
+    return out
+
+
+def _go_match_syntax_error(pattern: str) -> str | None:
+    """The ``ErrBadPattern`` cases of Go's ``filepath.Match`` (Unix), or None."""
+    i, n = 0, len(pattern)
+
+    def get_esc(j: int) -> int:
+        # a character inside a class: not '-' or ']' unescaped, '\' needs a char
+        if j >= n or pattern[j] in "-]":
+            raise ValueError
+        if pattern[j] == "\\":
+            j += 1
+            if j >= n:
+                raise ValueError
+        return j + 1
+
+    try:
+        while i < n:
+            ch = pattern[i]
+            if ch == "\\":
+                if i + 1 >= n:
+                    return "trailing backslash"
+                i += 2
+            elif ch == "[":
+                i += 1
+                if i < n and pattern[i] == "^":
+                    i += 1
+                nrange = 0
+                while True:
+                    if i < n and pattern[i] == "]" and nrange > 0:
+                        i += 1
+                        break
+                    i = get_esc(i)
+                    if i < n and pattern[i] == "-":
+                        i = get_esc(i + 1)
+                    nrange += 1
+            else:
+                i += 1
+    except ValueError:
+        return "malformed character class"
+    return None
+
+
+_EXACT, _PREFIX, _SUFFIX, _REGEXP = "exact", "prefix", "suffix", "regexp"
+_REGEX_ESCAPE = set(".+()|{}$")
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    cleaned: str
+    exclusion: bool
+    kind: str
+    regex: re.Pattern[str] | None
+
+    def match(self, path: str) -> bool:
+        if self.kind == _EXACT:
+            return path == self.cleaned
+        if self.kind == _PREFIX:
+            return path.startswith(self.cleaned[:-2])
+        if self.kind == _SUFFIX:
+            suffix = self.cleaned[2:]
+            if path.endswith(suffix):
+                return True
+            return suffix[:1] == "/" and path == suffix[1:]
+        assert self.regex is not None
+        return self.regex.match(path) is not None
+
+    def without_trailing_glob(self) -> str:
+        text = self.cleaned
+        if text.endswith("/**"):
+            text = text[:-3]
+        if text.endswith("/*"):
+            text = text[:-2]
+        return text
+
+
+def _compile_pattern(cleaned: str, exclusion: bool) -> _Pattern:
+    """Port of ``Pattern.compile`` from moby/patternmatcher (Unix separator)."""
+    reg = "^"
+    kind = _EXACT
+    p = cleaned
+    pos = 0
+    i = 0
+    while pos < len(p):
+        ch = p[pos]
+        pos += 1
+        if ch == "*":
+            if pos < len(p) and p[pos] == "*":
+                pos += 1
+                if pos < len(p) and p[pos] == "/":  # treat **/ as **
+                    pos += 1
+                if pos >= len(p):
+                    if kind == _EXACT:
+                        kind = _PREFIX
+                    else:
+                        reg += ".*"
+                        kind = _REGEXP
+                else:
+                    reg += "(.*/)?"
+                    kind = _REGEXP
+                if i == 0:
+                    kind = _SUFFIX
+            else:
+                reg += "[^/]*"
+                kind = _REGEXP
+        elif ch == "?":
+            reg += "[^/]"
+            kind = _REGEXP
+        elif ch in _REGEX_ESCAPE:
+            reg += "\\" + ch
+        elif ch == "\\":
+            if pos < len(p):
+                reg += "\\" + p[pos]
+                pos += 1
+                kind = _REGEXP
+            else:
+                reg += "\\"
+        elif ch in "[]":
+            reg += ch
+            kind = _REGEXP
+        else:
+            reg += ch
+        i += 1
+    regex = None
+    if kind == _REGEXP:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            regex = re.compile(reg + "$")
+    return _Pattern(cleaned, exclusion, kind, regex)
+
+
+class DockerIgnore:
+    """``.dockerignore`` matching as BuildKit does it.
+
+    Follows moby/patternmatcher (``patternmatcher.go``: ``New``, ``compile``,
+    ``MatchesUsingParentResults``) and tonistiigi/fsutil (``filter.go``: the
+    walk that BuildKit uses to send the context), not gitignore:
+
+    * patterns are relative to the context root, with no implicit ``**/``
+      (``*.txt`` matches ``a.txt`` but not ``sub/a.txt``; ``**/*.txt`` matches
+      both);
+    * ``*`` is any run of non-``/`` characters, ``?`` one non-``/`` character,
+      ``[...]`` a class (``[^...]`` negated), ``\\`` escapes, ``**`` any number of
+      directories including none;
+    * a pattern that matches a directory excludes everything below it;
+    * ``!pattern`` re-includes; the last matching line wins;
+    * when an excluded directory cannot contain a re-included path (no
+      ``!`` pattern starts with ``dir/`` and all ``!`` patterns are plain
+      prefixes), BuildKit does not descend into it at all.
+
+    Invalid patterns (``!`` alone, malformed ``[``, trailing ``\\``) make
+    BuildKit fail the build; here they are skipped and listed in ``errors``.
+    """
+
+    def __init__(self, patterns: Iterable[str]):
+        self.patterns: list[_Pattern] = []
+        self.errors: list[str] = []
+        for raw in patterns:
+            p = raw.strip()
+            if not p:
+                continue
+            p = go_clean(p)
+            exclusion = False
+            if p[0] == "!":
+                if len(p) == 1:
+                    self.errors.append('illegal exclusion pattern: "!"')
+                    continue
+                exclusion = True
+                p = p[1:]
+            problem = _go_match_syntax_error(p)
+            if problem is None:
+                try:
+                    compiled = _compile_pattern(p, exclusion)
+                except re.error as exc:
+                    problem = f"bad pattern ({exc})"
+            if problem is not None:
+                self.errors.append(f"{raw!r}: {problem}")
+                continue
+            self.patterns.append(compiled)
+        self.has_exclusions = any(p.exclusion for p in self.patterns)
+        pattern_chars = set("*[]?^\\")
+        self.only_prefix_exclusions = not any(
+            p.exclusion and set(p.without_trailing_glob()) & pattern_chars
+            for p in self.patterns
+        )
+
+    @classmethod
+    def from_text(cls, text: str) -> "DockerIgnore":
+        return cls(read_ignore_patterns(text))
+
+    def _match(
+        self, path: str, parent: list[bool] | None
+    ) -> tuple[bool, list[bool]]:
+        """``MatchesUsingParentResults`` (parent=None: no parent information)."""
+        matched = False
+        info = [False] * len(self.patterns)
+        for index, pattern in enumerate(self.patterns):
+            match = parent[index] if parent else False
+            if not match:
+                if pattern.exclusion != matched:
+                    continue
+                match = pattern.match(path)
+                if not match and not parent:
+                    parent_path = posixpath.dirname(path)
+                    if parent_path:
+                        dirs = parent_path.split("/")
+                        for k in range(len(dirs)):
+                            if pattern.match("/".join(dirs[: k + 1])):
+                                match = True
+                                break
+            info[index] = match
+            if match:
+                matched = not pattern.exclusion
+        return matched, info
+
+    def matches(self, rel: str) -> bool:
+        """True if ``rel`` (a cleaned context-relative path) is excluded."""
+        if not self.patterns or rel in ("", "."):
+            return False
+        parts = rel.split("/")
+        info: list[bool] | None = None
+        for k in range(len(parts)):
+            path = "/".join(parts[: k + 1])
+            matched, info = self._match(path, info)
+            if k == len(parts) - 1:
+                return matched
+            # ``path`` is a directory on the way down
+            if matched and self.only_prefix_exclusions:
+                if not self.has_exclusions:
+                    return True
+                dir_slash = path + "/"
+                if not any(
+                    (p.without_trailing_glob() + "/").startswith(dir_slash)
+                    for p in self.patterns
+                    if p.exclusion
+                ):
+                    return True
+        return False  # pragma: no cover - loop always returns
+
+
+# ---------------------------------------------------------------------------
+# Build context
+# ---------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str | None:
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError:
+                return None
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+class BuildContext:
+    """A build context directory and the facts rules need about it.
+
+    Paths given to the methods are context-relative POSIX paths
+    (``requirements/base.txt``); ``""`` and ``"."`` name the root.  A path that
+    is absolute, climbs out with ``..`` or passes through a symlink leading out
+    of the root does not exist in the context.  ``root`` may not exist: then
+    nothing exists in the context.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self._real_root = os.path.realpath(self.root)
+        self._text_cache: dict[str, str | None] = {}
+        self._dockerfile: Path | None = None
+        self._ignore: DockerIgnore | None = None
+        self._ignore_file: Path | None = None
+
+    # -- paths --------------------------------------------------------------
+
+    def normalize(self, rel: str | os.PathLike[str]) -> str | None:
+        """The cleaned context-relative path, or None if it escapes lexically."""
+        return _normalize_rel(rel)
+
+    def kind(self, rel: str | os.PathLike[str]) -> str:
+        """One of ``file``, ``dir``, ``other``, ``missing``, ``outside``."""
+        norm = _normalize_rel(rel)
+        if norm is None:
+            return "outside"
+        path = self.root if norm == "." else self.root / norm
+        real = os.path.realpath(path)
+        if real != self._real_root and not real.startswith(
+            self._real_root.rstrip(os.sep) + os.sep
+        ):
+            return "outside"
+        try:
+            info = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return "missing"
+        except OSError:
+            return "other"
+        if stat.S_ISREG(info.st_mode):
+            return "file"
+        if stat.S_ISDIR(info.st_mode):
+            return "dir"
+        return "other"
+
+    def exists(self, rel: str) -> bool:
+        return self.kind(rel) in ("file", "dir", "other")
+
+    def is_file(self, rel: str) -> bool:
+        return self.kind(rel) == "file"
+
+    def is_dir(self, rel: str) -> bool:
+        return self.kind(rel) == "dir"
+
+    def read_text(self, rel: str) -> str | None:
+        """The text of a file in the context (cached); None if missing,
+        unreadable, larger than 8 MiB or binary (NUL bytes).  UTF-8 with a
+        Latin-1 fallback; UTF-8/16/32 BOMs are honoured and removed."""
+        norm = _normalize_rel(rel)
+        if norm is None:
+            return None
+        if norm in self._text_cache:
+            return self._text_cache[norm]
+        text: str | None = None
+        if self.kind(norm) == "file":
+            try:
+                with open(self.root / norm, "rb") as fh:
+                    data = fh.read(_MAX_READ_BYTES + 1)
+            except OSError:
+                data = None
+            if data is not None and len(data) <= _MAX_READ_BYTES:
+                text = _decode(data)
+        self._text_cache[norm] = text
+        return text
+
+    # -- .dockerignore --------------------------------------------------------
+
+    def set_dockerfile(self, dockerfile_path: str | os.PathLike[str] | None) -> None:
+        """Tell the context which Dockerfile builds it.
+
+        ``dockerfile_path`` is a filesystem path (absolute, or relative to the
+        current directory, like ``docker build -f``).  BuildKit then uses
+        ``<Dockerfile name>.dockerignore`` next to the Dockerfile instead of the
+        context's ``.dockerignore`` when that file exists.  ``None`` resets.
+        """
+        self._dockerfile = Path(dockerfile_path) if dockerfile_path is not None else None
+        self._ignore = None
+        self._ignore_file = None
+
+    def _load_ignore(self) -> DockerIgnore:
+        if self._ignore is not None:
+            return self._ignore
+        candidates: list[Path] = []
+        if self._dockerfile is not None:
+            df = self._dockerfile
+            candidates.append(df.with_name(df.name + ".dockerignore"))
+        candidates.append(self.root / ".dockerignore")
+        self._ignore = DockerIgnore([])
+        for candidate in candidates:
+            if candidate.is_file():
+                try:
+                    data = candidate.read_bytes()
+                except OSError:
+                    continue
+                text = data.decode("utf-8", errors="surrogateescape")
+                self._ignore = DockerIgnore.from_text(text)
+                self._ignore_file = candidate
+                break
+        return self._ignore
+
+    @property
+    def dockerignore_file(self) -> Path | None:
+        """The ignore file in use, if any."""
+        self._load_ignore()
+        return self._ignore_file
+
+    @property
+    def dockerignore_errors(self) -> list[str]:
+        """Invalid patterns (BuildKit would refuse to build)."""
+        return list(self._load_ignore().errors)
+
+    def is_ignored(self, rel: str) -> bool:
+        """True if BuildKit leaves ``rel`` out of the context it sends.
+
+        Paths outside the context are not "ignored" (they do not exist);
+        the root itself is never ignored.
+        """
+        norm = _normalize_rel(rel)
+        if norm is None or norm == ".":
+            return False
+        return self._load_ignore().matches(norm)
+
+
+# ---------------------------------------------------------------------------
+# Requirements files (pip's req_file.py)
+# ---------------------------------------------------------------------------
+
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_INCLUDE_SCHEME_RE = re.compile(r"^(http|https|file):", re.I)
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_EXTRAS_RE = re.compile(r"^(.+)(\[[^\]]+\])$")
+_VCS = ("git", "hg", "svn", "bzr")
+_URL_SCHEMES = {"http", "https", "file", "ftp"}
+_ARCHIVE_EXTENSIONS = (
+    ".zip", ".whl", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz",
+    ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma",
+)
+
+# dest, short option, long options, takes a value (pip's SUPPORTED_OPTIONS and
+# SUPPORTED_OPTIONS_REQ; --install-option is kept for old files)
+_OPTION_SPECS: tuple[tuple[str, str | None, tuple[str, ...], bool], ...] = (
+    ("requirements", "-r", ("--requirement",), True),
+    ("constraints", "-c", ("--constraint",), True),
+    ("editables", "-e", ("--editable",), True),
+    ("index_url", "-i", ("--index-url", "--pypi-url"), True),
+    ("extra_index_urls", None, ("--extra-index-url",), True),
+    ("no_index", None, ("--no-index",), False),
+    ("find_links", "-f", ("--find-links",), True),
+    ("no_binary", None, ("--no-binary",), True),
+    ("only_binary", None, ("--only-binary",), True),
+    ("prefer_binary", None, ("--prefer-binary",), False),
+    ("require_hashes", None, ("--require-hashes",), False),
+    ("pre", None, ("--pre",), False),
+    ("trusted_hosts", None, ("--trusted-host",), True),
+    ("features_enabled", None, ("--use-feature",), True),
+    ("hashes", None, ("--hash",), True),
+    ("global_options", None, ("--global-option",), True),
+    ("install_options", None, ("--install-option",), True),
+    ("config_settings", "-C", ("--config-settings",), True),
+)
+_SHORT = {s: (d, v) for d, s, _, v in _OPTION_SPECS if s}
+_LONG = {lo: (d, v) for d, _, longs, v in _OPTION_SPECS for lo in longs}
+
+
+@dataclass(frozen=True)
+class RequirementLine:
+    """One logical line of a requirements file, split like pip does."""
+
+    lineno: int  # first physical line
+    text: str  # the logical line, comments removed, not env-expanded
+    requirement: str  # the requirement part ("" on option-only lines)
+    options: tuple[tuple[str, str | None], ...]  # (dest, value) in order
+    error: str | None = None  # pip would refuse this line
+
+    def values(self, dest: str) -> list[str]:
+        return [v for d, v in self.options if d == dest and v is not None]
+
+
+def _logical_lines(content: str) -> Iterator[tuple[int, str]]:
+    """pip's ``join_lines`` + ``ignore_comments``."""
+    primary: int | None = None
+    pending: list[str] = []
+    joined: list[tuple[int, str]] = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.endswith("\\") or _COMMENT_RE.match(line):
+            if _COMMENT_RE.match(line):
+                line = " " + line
+            if pending:
+                pending.append(line)
+                assert primary is not None
+                joined.append((primary, "".join(pending)))
+                pending = []
+            else:
+                joined.append((number, line))
+        else:
+            if not pending:
+                primary = number
+            pending.append(line.strip("\\"))
+    if pending:
+        assert primary is not None
+        joined.append((primary, "".join(pending)))
+    for number, line in joined:
+        line = _COMMENT_RE.sub("", line).strip()
+        if line:
+            yield number, line
+
+
+def _break_args_options(line: str) -> tuple[str, str]:
+    tokens = line.split(" ")
+    args: list[str] = []
+    options = tokens[:]
+    for token in tokens:
+        if token.startswith("-"):
+            break
+        args.append(token)
+        options.pop(0)
+    return " ".join(args), " ".join(options)
+
+
+def _match_long(opt: str) -> str:
+    if opt in _LONG:
+        return opt
+    hits = [name for name in _LONG if name.startswith(opt)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise ValueError(f"no such option: {opt}")
+    raise ValueError(f"ambiguous option: {opt} ({', '.join(sorted(hits))})")
+
+
+def _parse_options(tokens: list[str]) -> list[tuple[str, str | None]]:
+    """optparse's processing of pip's requirement-line options."""
+    out: list[tuple[str, str | None]] = []
+    rargs = list(tokens)
+    while rargs:
+        arg = rargs.pop(0)
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            explicit = "=" in arg
+            opt, _, value = arg.partition("=")
+            opt = _match_long(opt)
+            dest, takes = _LONG[opt]
+            if takes:
+                if explicit:
+                    out.append((dest, value))
+                elif rargs:
+                    out.append((dest, rargs.pop(0)))
+                else:
+                    raise ValueError(f"{opt} option requires an argument")
+            elif explicit:
+                raise ValueError(f"{opt} option does not take a value")
+            else:
+                out.append((dest, None))
+        elif arg.startswith("-") and len(arg) > 1:
+            chars = arg[1:]
+            for index, ch in enumerate(chars):
+                opt = "-" + ch
+                if opt not in _SHORT:
+                    raise ValueError(f"no such option: {opt}")
+                dest, takes = _SHORT[opt]
+                if takes:
+                    rest = chars[index + 1 :]
+                    if rest:
+                        out.append((dest, rest))
+                    elif rargs:
+                        out.append((dest, rargs.pop(0)))
+                    else:
+                        raise ValueError(f"{opt} option requires an argument")
+                    break
+                out.append((dest, None))
+        # positional arguments among options are ignored, as pip does
+    return out
+
+
+def parse_requirements_text(content: str) -> list[RequirementLine]:
+    """Split a requirements file into logical lines with their options."""
+    result: list[RequirementLine] = []
+    for number, line in _logical_lines(content):
+        args, options_str = _break_args_options(line)
+        error = None
+        options: list[tuple[str, str | None]] = []
+        try:
+            options = _parse_options(shlex.split(options_str))
+        except ValueError as exc:
+            error = str(exc)
+        result.append(RequirementLine(number, line, args, tuple(options), error))
+    return result
+
+
+def _scheme(value: str) -> str | None:
+    m = _SCHEME_RE.match(value)
+    return m.group(1).lower() if m else None
+
+
+def _is_vcs_scheme(scheme: str | None) -> bool:
+    return scheme is not None and any(
+        scheme == vcs or scheme.startswith(vcs + "+") for vcs in _VCS
+    )
+
+
+def _is_file_scheme(scheme: str | None) -> bool:
+    return scheme is not None and (scheme == "file" or scheme.endswith("+file"))
+
+
+def _looks_like_path(name: str) -> bool:
+    return "/" in name or name.startswith(".")
+
+
+def _strip_extras(value: str) -> str:
+    m = _EXTRAS_RE.match(value)
+    return m.group(1) if m else value
+
+
+def _requirement_local_kind(req: str) -> tuple[str, str] | None:
+    """(kind, detail) if a requirement line reads the local filesystem.
+
+    Follows pip's ``parse_req_from_line``/``_get_url_from_path``; relative
+    paths there are relative to the working directory, not the file."""
+    scheme = _scheme(req)
+    is_url = scheme in _URL_SCHEMES or _is_vcs_scheme(scheme)
+    req = req.split("; " if is_url else ";", 1)[0].strip()
+    if is_url:
+        if _is_file_scheme(scheme):
+            return "file-url", "file: URL read from the image filesystem"
+        return None
+    if "@" in req:
+        name, _, url = req.partition("@")
+        if not _looks_like_path(name):  # PEP 508 direct reference
+            url = url.strip()
+            uscheme = _scheme(url)
+            if _is_file_scheme(uscheme):
+                return "file-url", "direct reference to a file: URL"
+            if uscheme is None:
+                return "path", "direct reference to a local path"
+            return None
+    bare = _strip_extras(req)
+    if _looks_like_path(bare):
+        return "path", "local path, relative to the working directory"
+    if bare.lower().endswith(_ARCHIVE_EXTENSIONS):
+        return "archive", "local archive file, relative to the working directory"
+    return None
+
+
+def _editable_kind(value: str) -> tuple[str, str]:
+    scheme = _scheme(value)
+    if _is_vcs_scheme(scheme):
+        return (
+            "editable-vcs",
+            "editable VCS checkout: pip clones it into <venv>/src, or into ./src "
+            "of the working directory outside a virtualenv",
+        )
+    if _is_file_scheme(scheme):
+        return "editable", "editable install of a local file: URL"
+    return "editable", "editable install of a local project directory"
+
+
+def _link_is_local(value: str) -> bool:
+    """--find-links / --index-url values that are paths or file: URLs."""
+    scheme = _scheme(value)
+    return scheme not in ("http", "https")
+
+
+def _var_at_head(value: str) -> bool:
+    value = value.strip()
+    if value.startswith("${"):
+        return True
+    if "@" in value:
+        name, _, url = value.partition("@")
+        if not _looks_like_path(name) and url.strip().startswith("${"):
+            return True
+    return False
+
+
+def _placeholder(value: str) -> str:
+    return _ENV_VAR_RE.sub("x", value)
+
+
+@dataclass(frozen=True)
+class RequirementsRef:
+    """A problem or include inside a requirements file.
+
+    ``file`` is the file holding the line (for a root: the root itself),
+    ``lineno`` the line (0 for a root), ``text`` the logical line as written
+    (for a root: its path).  ``kind`` says what was found (``include``,
+    ``editable``, ``editable-vcs``, ``path``, ``archive``, ``file-url``,
+    ``find-links``, ``index``, ``absolute``, ``symlink``, ``not-a-file``,
+    ``unreadable``, ``parse``, ...), ``target`` the context-relative file an
+    include resolves to (when known), ``detail`` a one-line explanation.
+    """
+
+    file: str
+    lineno: int
+    text: str
+    kind: str = ""
+    target: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RequirementsClosure:
+    """What ``pip install -r <roots>`` reads from the build context.
+
+    ``files`` lists every existing file reached (roots first, then includes in
+    depth-first order as pip reads them), including ignored ones.  The other
+    tuples list problems; each logical line lands in at most one of
+    ``local_refs``, ``variables``, ``errors``.
+    """
+
+    files: tuple[str, ...]
+    local_refs: tuple[RequirementsRef, ...]
+    missing: tuple[RequirementsRef, ...]
+    ignored: tuple[RequirementsRef, ...]
+    outside: tuple[RequirementsRef, ...]
+    variables: tuple[RequirementsRef, ...]
+    remote: tuple[RequirementsRef, ...] = ()  # -r https://... (not followed)
+    errors: tuple[RequirementsRef, ...] = ()  # lines pip would refuse, unreadable files
+
+    @property
+    def problems(self) -> tuple[RequirementsRef, ...]:
+        """Everything that stops "copy these files, then install" being safe
+        (remote includes are not counted)."""
+        return (
+            self.missing + self.ignored + self.outside + self.variables
+            + self.local_refs + self.errors
+        )
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def requirements_closure(ctx: BuildContext, roots: Sequence[str]) -> RequirementsClosure:
+    """Follow ``-r``/``-c`` includes from ``roots`` (context-relative paths).
+
+    Includes are resolved relative to the including file's directory, as pip
+    does; requirement paths (``./pkg``, ``-e .``) are relative to the working
+    directory and are only reported.  Cycles terminate.
+    """
+    files: list[str] = []
+    local_refs: list[RequirementsRef] = []
+    missing: list[RequirementsRef] = []
+    ignored: list[RequirementsRef] = []
+    outside: list[RequirementsRef] = []
+    variables: list[RequirementsRef] = []
+    remote: list[RequirementsRef] = []
+    errors: list[RequirementsRef] = []
+    seen: set[str] = set()
+
+    def admit(target: str, ref: RequirementsRef) -> str | None:
+        """Check a resolved context path; returns it if it can be parsed."""
+        kind = ctx.kind(target)
+        if kind == "outside":
+            outside.append(
+                RequirementsRef(ref.file, ref.lineno, ref.text, "symlink", target,
+                                "a symlink leads outside the build context")
+            )
+            return None
+        if kind == "missing":
+            missing.append(
+                RequirementsRef(ref.file, ref.lineno, ref.text, ref.kind, target,
+                                "no such file in the build context")
+            )
+            return None
+        if kind != "file":
+            missing.append(
+                RequirementsRef(ref.file, ref.lineno, ref.text, "not-a-file", target,
+                                f"{target} is not a regular file")
+            )
+            return None
+        if target not in seen:
+            seen.add(target)
+            files.append(target)
+            if ctx.is_ignored(target):
+                ignored.append(
+                    RequirementsRef(ref.file, ref.lineno, ref.text, ref.kind, target,
+                                    "excluded by .dockerignore")
+                )
+        return target
+
+    def classify_include(including: str | None, value: str, ref: RequirementsRef) -> str | None:
+        """Resolve an include value; record problems; the path to parse or None."""
+        if _ENV_VAR_RE.search(value):
+            if _scheme(_placeholder(value)) in ("http", "https"):
+                remote.append(ref)
+            else:
+                variables.append(
+                    RequirementsRef(ref.file, ref.lineno, ref.text, ref.kind, None,
+                                    "path uses ${VAR} expansion; cannot be resolved statically")
+                )
+            return None
+        m = _INCLUDE_SCHEME_RE.match(value)
+        if m:
+            if m.group(1).lower() == "file":
+                outside.append(
+                    RequirementsRef(ref.file, ref.lineno, ref.text, "file-url", None,
+                                    "file: URL names a path in the image, not in the context")
+                )
+            else:
+                remote.append(ref)
+            return None
+        if value.startswith("/"):
+            outside.append(
+                RequirementsRef(ref.file, ref.lineno, ref.text, "absolute", value,
+                                "absolute path names a file in the image, not in the context")
+            )
+            return None
+        joined = value if including is None else _join_rel(posixpath.dirname(including), value)
+        target = _normalize_rel(joined)
+        if target is None:
+            outside.append(
+                RequirementsRef(ref.file, ref.lineno, ref.text, ref.kind, None,
+                                "resolves outside the build context")
+            )
+            return None
+        return admit(target, ref)
+
+    # roots first
+    queue: list[str] = []
+    for root in roots:
+        ref = RequirementsRef(root, 0, root, "root")
+        target = classify_include(None, root, ref)
+        if target is not None and target not in queue:
+            queue.append(target)
+
+    parsed: set[str] = set()
+
+    def visit(start: str) -> None:
+        stack: list[tuple[str, Iterator[RequirementLine]]] = []
+
+        def push(path: str) -> None:
+            if path in parsed:
+                return
+            parsed.add(path)
+            text = ctx.read_text(path)
+            if text is None:
+                errors.append(
+                    RequirementsRef(path, 0, path, "unreadable", path,
+                                    "cannot read the file (binary or unreadable)")
+                )
+                return
+            stack.append((path, iter(parse_requirements_text(text))))
+
+        push(start)
+        while stack:
+            path, lines = stack[-1]
+            line = next(lines, None)
+            if line is None:
+                stack.pop()
+                continue
+            child = _handle_line(path, line)
+            if child is not None:
+                push(child)
+
+    def _handle_line(path: str, line: RequirementLine) -> str | None:
+        def ref(kind: str, detail: str = "", target: str | None = None) -> RequirementsRef:
+            return RequirementsRef(path, line.lineno, line.text, kind, target, detail)
+
+        if line.error is not None:
+            errors.append(ref("parse", f"pip refuses this line: {line.error}"))
+            return None
+        has_var = bool(_ENV_VAR_RE.search(line.text))
+        if line.requirement:
+            req = line.requirement
+            if has_var and _ENV_VAR_RE.search(req):
+                if _var_at_head(req):
+                    variables.append(ref("requirement", "requirement uses ${VAR} expansion"))
+                    return None
+                local = _requirement_local_kind(_placeholder(req))
+                if local is not None:
+                    variables.append(ref(local[0], local[1] + "; uses ${VAR} expansion"))
+                return None
+            local = _requirement_local_kind(req)
+            if local is not None:
+                local_refs.append(ref(*local))
+            return None
+        editables = line.values("editables")
+        if editables:
+            value = editables[0]
+            if _ENV_VAR_RE.search(value):
+                kind, detail = _editable_kind(_placeholder(value))
+                if _var_at_head(value) or kind != "editable-vcs":
+                    variables.append(ref("editable", "editable path uses ${VAR} expansion"))
+                    return None
+                local_refs.append(ref(kind, detail))
+                return None
+            local_refs.append(ref(*_editable_kind(value)))
+            return None
+        includes = line.values("requirements")
+        kind = "include"
+        if not includes:
+            includes = line.values("constraints")
+            kind = "constraint"
+        if includes:
+            return classify_include(path, includes[0], ref(kind))
+        links: list[tuple[str, str]] = []
+        find_links = line.values("find_links")
+        if find_links:
+            links.append(("find-links", find_links[0]))
+        index_urls = line.values("index_url")
+        if index_urls:
+            links.append(("index", index_urls[-1]))
+        links.extend(("index", v) for v in line.values("extra_index_urls"))
+        for link_kind, value in links:
+            if _ENV_VAR_RE.search(value):
+                if _var_at_head(value) or _link_is_local(_placeholder(value)):
+                    variables.append(ref(link_kind, f"{link_kind} location uses ${{VAR}} expansion"))
+                    return None
+                continue
+            if _link_is_local(value):
+                local_refs.append(ref(link_kind, f"{link_kind} points at a local directory or file: URL"))
+                return None
+        return None
+
+    for start in queue:
+        visit(start)
+
+    return RequirementsClosure(
+        files=tuple(files),
+        local_refs=tuple(local_refs),
+        missing=tuple(missing),
+        ignored=tuple(ignored),
+        outside=tuple(outside),
+        variables=tuple(variables),
+        remote=tuple(remote),
+        errors=tuple(errors),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Project metadata (pyproject.toml, setup.cfg, setup.py)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectDeps:
+    """A Python project's dependencies, read statically.
+
+    ``dependencies`` is None when they cannot be known without running code;
+    ``reason`` then says why, with ``file:line`` where possible.  ``reads``
+    lists the existing context-relative files that building the project's
+    metadata reads; ``missing_reads`` those it would read that are not in the
+    context (missing, outside).  ``optional_reason`` is set when the extras are
+    not (completely) known.
+    """
+
+    dependencies: tuple[str, ...] | None
+    optional: dict[str, tuple[str, ...]] = field(hash=False)
+    reads: tuple[str, ...]
+    build_requires: tuple[str, ...]
+    reason: str | None
+    source: str | None = None  # where dependencies came from
+    optional_reason: str | None = None
+    build_backend: str | None = None
+    missing_reads: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class _Fail(Exception):
+    """Dependencies are not statically known; the message is the reason."""
+
+
+_SCM_PLUGINS = ("setuptools_scm", "setuptools-scm", "hatch-vcs", "hatch_vcs", "versioningit", "dunamai")
+
+
+class _Project:
+    """Shared state while reading one project."""
+
+    def __init__(self, ctx: BuildContext, proj: str):
+        self.ctx = ctx
+        self.proj = proj
+        self.reads: list[str] = []
+        self.missing: list[str] = []
+        self.notes: list[str] = []
+
+    def rel(self, name: str) -> str | None:
+        """Context-relative path of a project-relative file name."""
+        if name.startswith("/"):
+            return None
+        return _normalize_rel(_join_rel(self.proj, name))
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def touch(self, name: str) -> str | None:
+        """Record that the metadata build reads ``name`` (project-relative).
+        Returns the context path if the file exists."""
+        rel = self.rel(name)
+        if rel is None or not self.ctx.is_file(rel):
+            shown = rel if rel is not None else name
+            if shown not in self.missing and shown not in self.reads:
+                self.missing.append(shown)
+            return None
+        if rel not in self.reads:
+            self.reads.append(rel)
+        return rel
+
+    def requirements_from_file(self, name: str, mode: str) -> list[str]:
+        """Requirements listed in a file read as dependencies.
+
+        ``mode`` ``setuptools``: setuptools' ``file:`` directive (one per line,
+        ``#`` lines skipped, a missing file is skipped as setuptools does);
+        ``setup.py``: a file setup.py reads (pip's logical lines).  Option
+        lines and local paths make the result unknown."""
+        rel = self.touch(name)
+        shown = self.rel(name) or name
+        if rel is None:
+            who = "setup.py" if mode == "setup.py" else "a file: directive"
+            raise _Fail(f"{who} reads {shown}, which is not in the build context")
+        text = self.ctx.read_text(rel)
+        if text is None:
+            raise _Fail(f"{rel} cannot be read")
+        out: list[str] = []
+        if mode == "setuptools":
+            lines = []
+            for number, line in enumerate(text.splitlines(), start=1):
+                stripped = line.strip()
+                if stripped and not stripped.startswith("#"):
+                    lines.append((number, _COMMENT_RE.sub("", stripped).strip()))
+        else:
+            lines = list(_logical_lines(text))
+        for number, line in lines:
+            if line.startswith("-"):
+                raise _Fail(f"{rel}:{number}: `{line}` is a pip option, not a dependency")
+            local = _requirement_local_kind(line)
+            if local is not None:
+                raise _Fail(f"{rel}:{number}: `{line}` is a {local[1]}")
+            out.append(line)
+        return out
+
+    def module_files(self, dotted_attr: str, package_dirs: dict[str, str], attr: bool = True) -> None:
+        """Record the module file an ``attr:`` directive points at."""
+        parts = dotted_attr.split(".")
+        if attr:
+            parts = parts[:-1]
+        if not parts:
+            return
+        roots: list[str] = []
+        if parts[0] in package_dirs:
+            base = package_dirs[parts[0]]
+            candidates = [posixpath.join(base, *parts[1:])]
+        else:
+            if "" in package_dirs:
+                roots.append(package_dirs[""])
+            roots.extend(["", "src"])
+            candidates = [posixpath.join(r, *parts) if r else posixpath.join(*parts) for r in roots]
+        for cand in candidates:
+            for name in (posixpath.join(cand, "__init__.py"), cand + ".py"):
+                rel = self.rel(name)
+                if rel is not None and self.ctx.is_file(rel):
+                    self.touch(name)
+                    return
+        self.note(f"version/attribute `{dotted_attr}`: module not found in the context")
+
+
+def _as_str_tuple(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _Fail(f"{where} is not a list of strings")
+
+
+def _file_list(spec: object) -> list[str] | None:
+    """``{file = "x"}`` / ``{file = ["x", "y"]}`` -> names (None if not a file spec)."""
+    if isinstance(spec, dict) and "file" in spec:
+        files = spec["file"]
+        if isinstance(files, str):
+            return [files]
+        if isinstance(files, list) and all(isinstance(f, str) for f in files):
+            return list(files)
+    return None
+
+
+def _parse_cfg_list(value: str) -> list[str]:
+    """setuptools' ``_parse_list_semicolon`` + comment filtering."""
+    chunks = value.splitlines() if "\n" in value else value.split(";")
+    return [c.strip() for c in chunks if c.strip() and not c.strip().startswith("#")]
+
+
+def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
+    """Read a project's dependencies statically.
+
+    Order: ``pyproject.toml`` ``[project]`` (dynamic dependencies via
+    ``[tool.setuptools.dynamic]``), then ``setup.cfg`` ``[options]
+    install_requires``, then ``setup.py`` read with libcst.  Poetry projects
+    are out of scope (``reason == "poetry project"``).
+    """
+    proj = _normalize_rel(project_dir)
+    if proj is None or ctx.kind(proj) == "outside":
+        return ProjectDeps(None, {}, (), (), f"project directory {project_dir} is outside the build context")
+    st = _Project(ctx, proj)
+    deps: tuple[str, ...] | None = None
+    reason: str | None = None
+    source: str | None = None
+    optional: dict[str, tuple[str, ...]] = {}
+    optional_known = False
+    optional_reason: str | None = None
+    build_requires: tuple[str, ...] = ()
+    backend: str | None = None
+    package_dirs: dict[str, str] = {}
+
+    def result() -> ProjectDeps:
+        return ProjectDeps(
+            dependencies=deps if reason is None else None,
+            optional=optional,
+            reads=tuple(st.reads),
+            build_requires=build_requires,
+            reason=reason,
+            source=source if reason is None else None,
+            optional_reason=optional_reason,
+            build_backend=backend,
+            missing_reads=tuple(m for m in st.missing if m not in st.reads),
+            notes=tuple(st.notes),
+        )
+
+    pp_name = "pyproject.toml"
+    pp_rel = st.rel(pp_name)
+    data: dict | None = None
+    if pp_rel is not None and ctx.is_file(pp_rel):
+        st.touch(pp_name)
+        text = ctx.read_text(pp_rel)
+        try:
+            data = tomllib.loads(text or "")
+        except tomllib.TOMLDecodeError as exc:
+            reason = f"{pp_rel}: invalid TOML ({exc})"
+            return result()
+
+    has_cfg = ctx.is_file(st.rel("setup.cfg") or "")
+    has_py = ctx.is_file(st.rel("setup.py") or "")
+    if data is None and not has_cfg and not has_py:
+        where = "the context root" if proj == "." else proj
+        reason = f"no pyproject.toml, setup.cfg or setup.py in {where}"
+        return result()
+
+    setuptools_like = True
+    project: dict | None = None
+    tool: dict = {}
+    if data is not None:
+        build_system = data.get("build-system")
+        if isinstance(build_system, dict):
+            requires = build_system.get("requires", [])
+            if isinstance(requires, list):
+                build_requires = tuple(r for r in requires if isinstance(r, str))
+            if isinstance(build_system.get("build-backend"), str):
+                backend = build_system["build-backend"]
+        setuptools_like = backend is None or backend.split(":")[0].split(".")[0] == "setuptools"
+        tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+        if any(p in r.replace("_", "-") for r in build_requires for p in ("setuptools-scm", "hatch-vcs", "versioningit", "dunamai")) or "setuptools_scm" in tool:
+            st.note("the version comes from VCS metadata (setuptools-scm or similar): building metadata needs .git or a pretend version")
+        poetry = tool.get("poetry") if isinstance(tool.get("poetry"), dict) else None
+        if poetry is not None and "dependencies" in poetry:
+            if isinstance(poetry.get("readme"), str):
+                st.touch(poetry["readme"])
+            reason = "poetry project"
+            return result()
+        if isinstance(data.get("project"), dict):
+            project = data["project"]
+        setuptools_tool = tool.get("setuptools") if isinstance(tool.get("setuptools"), dict) else {}
+        pkg_dir = setuptools_tool.get("package-dir")
+        if isinstance(pkg_dir, dict):
+            package_dirs = {k: v for k, v in pkg_dir.items() if isinstance(v, str)}
+
+    dynamic: set[str] = set()
+    deps_done = False
+    if project is not None:
+        raw_dynamic = project.get("dynamic", [])
+        dynamic = set(raw_dynamic) if isinstance(raw_dynamic, list) else set()
+        readme = project.get("readme")
+        if isinstance(readme, str):
+            st.touch(readme)
+        elif isinstance(readme, dict) and isinstance(readme.get("file"), str):
+            st.touch(readme["file"])
+        license_ = project.get("license")
+        if isinstance(license_, dict) and isinstance(license_.get("file"), str):
+            st.touch(license_["file"])
+        st_dynamic = {}
+        if setuptools_like:
+            st_tool = tool.get("setuptools") if isinstance(tool.get("setuptools"), dict) else {}
+            st_dynamic = st_tool.get("dynamic") if isinstance(st_tool.get("dynamic"), dict) else {}
+            for key, spec in st_dynamic.items():
+                if key in ("dependencies", "optional-dependencies"):
+                    continue
+                names = _file_list(spec)
+                for name in names or ():
+                    st.touch(name)
+                if isinstance(spec, dict) and isinstance(spec.get("attr"), str):
+                    st.module_files(spec["attr"], package_dirs)
+                    st.note(f"{pp_rel}: {key} = attr: {spec['attr']} may import the package")
+        try:
+            if "dependencies" not in dynamic:
+                deps = _as_str_tuple(project.get("dependencies", []), f"{pp_rel}: [project].dependencies")
+                source = f"{pp_rel} [project].dependencies"
+                deps_done = True
+            elif setuptools_like and "dependencies" in st_dynamic:
+                names = _file_list(st_dynamic["dependencies"])
+                if names is None:
+                    raise _Fail(f"{pp_rel}: [tool.setuptools.dynamic].dependencies is not a file list")
+                collected: list[str] = []
+                for name in names:
+                    collected.extend(st.requirements_from_file(name, "setuptools"))
+                deps = tuple(collected)
+                source = f"{pp_rel} [tool.setuptools.dynamic].dependencies ({', '.join(names)})"
+                deps_done = True
+            elif not setuptools_like:
+                raise _Fail(f"{pp_rel}: dependencies are dynamic and the build backend is {backend}")
+        except _Fail as exc:
+            reason = str(exc)
+            deps_done = True
+        try:
+            if "optional-dependencies" not in dynamic:
+                raw = project.get("optional-dependencies", {})
+                if not isinstance(raw, dict):
+                    raise _Fail(f"{pp_rel}: [project].optional-dependencies is not a table")
+                optional = {k: _as_str_tuple(v, f"{pp_rel}: optional-dependencies.{k}") for k, v in raw.items()}
+                optional_known = True
+            elif setuptools_like and isinstance(st_dynamic.get("optional-dependencies"), dict):
+                for extra, spec in st_dynamic["optional-dependencies"].items():
+                    names = _file_list(spec)
+                    if names is None:
+                        raise _Fail(f"{pp_rel}: optional-dependencies.{extra} is not a file list")
+                    optional[extra] = tuple(
+                        r for name in names for r in st.requirements_from_file(name, "setuptools")
+                    )
+                optional_known = True
+            elif not setuptools_like:
+                raise _Fail(f"{pp_rel}: optional-dependencies are dynamic and the build backend is {backend}")
+        except _Fail as exc:
+            optional, optional_reason, optional_known = {}, str(exc), True
+    elif data is not None and not setuptools_like:
+        reason = f"{pp_rel} has no [project] table (build backend {backend})"
+        return result()
+
+    if not setuptools_like:
+        return result()
+
+    # setuptools (or legacy): setup.cfg and setup.py are read when present
+    cfg = _read_setup_cfg(st, package_dirs) if has_cfg else None
+    py = _read_setup_py(st) if has_py else None
+
+    if not deps_done:
+        if cfg is not None and cfg.deps_found:
+            deps, reason, source = cfg.deps, cfg.deps_reason, cfg.deps_source
+        elif py is not None:
+            deps, reason, source = py.deps, py.deps_reason, py.deps_source
+        elif project is not None:
+            reason = f"{pp_rel}: dependencies are dynamic but nothing provides them"
+        else:
+            deps, source = (), f"{st.rel('setup.cfg')} has no install_requires"
+    if not optional_known:
+        if cfg is not None and cfg.extras_found:
+            optional, optional_reason = cfg.extras, cfg.extras_reason
+        elif py is not None:
+            optional, optional_reason = py.extras, py.extras_reason
+    return result()
+
+
+@dataclass
+class _Partial:
+    deps: tuple[str, ...] | None = None
+    deps_reason: str | None = None
+    deps_source: str | None = None
+    deps_found: bool = False
+    extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    extras_reason: str | None = None
+    extras_found: bool = False
+
+
+def _read_setup_cfg(st: _Project, package_dirs: dict[str, str]) -> _Partial:
+    out = _Partial()
+    rel = st.touch("setup.cfg")
+    assert rel is not None
+    text = st.ctx.read_text(rel) or ""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text, source=rel)
+    except configparser.Error as exc:
+        out.deps_found = True
+        out.deps_reason = f"{rel}: cannot parse ({str(exc).splitlines()[0]})"
+        return out
+
+    def get(section: str, key: str) -> str | None:
+        if not parser.has_section(section):
+            return None
+        for name in (key, key.replace("_", "-")):
+            if parser.has_option(section, name):
+                return parser.get(section, name)
+        return None
+
+    def expand(value: str) -> str:
+        stripped = value.strip()
+        if not stripped.startswith("file:"):
+            return value
+        contents = []
+        for name in (p.strip() for p in stripped[len("file:"):].split(",")):
+            if name:
+                contents.extend(st.requirements_from_file(name, "setuptools"))
+        return "\n".join(contents) + "\n"
+
+    pkg_dir_value = get("options", "package_dir")
+    if pkg_dir_value:
+        for chunk in _parse_cfg_list(pkg_dir_value.replace(",", "\n") + "\n"):
+            key, _, value = chunk.partition("=")
+            package_dirs.setdefault(key.strip(), value.strip())
+    for key in ("long_description", "version", "license_file"):
+        value = get("metadata", key)
+        if value and value.strip().startswith("file:"):
+            for name in value.strip()[len("file:"):].split(","):
+                if name.strip():
+                    st.touch(name.strip())
+        elif value and value.strip().startswith("attr:") and key == "version":
+            st.module_files(value.strip()[len("attr:"):].strip(), package_dirs)
+            st.note(f"{rel}: version = attr: may import the package")
+    lic = get("metadata", "license_files")
+    if lic:
+        for name in _parse_cfg_list(lic.replace(",", "\n") + "\n"):
+            if not any(ch in name for ch in "*?["):
+                st.touch(name)
+
+    value = get("options", "install_requires")
+    if value is not None:
+        out.deps_found = True
+        try:
+            out.deps = tuple(_parse_cfg_list(expand(value)))
+            out.deps_source = f"{rel} [options] install_requires"
+        except _Fail as exc:
+            out.deps_reason = str(exc)
+    if parser.has_section("options.extras_require"):
+        out.extras_found = True
+        try:
+            for extra in parser.options("options.extras_require"):
+                out.extras[extra] = tuple(_parse_cfg_list(expand(parser.get("options.extras_require", extra))))
+        except _Fail as exc:
+            out.extras, out.extras_reason = {}, str(exc)
+    return out
+
+
+# -- setup.py ---------------------------------------------------------------
+
+_MUTATORS = {
+    "append", "extend", "insert", "remove", "pop", "clear", "update",
+    "setdefault", "__setitem__", "__delitem__", "__iadd__",
+}
+_OPEN_FUNCS = {"open", "io.open", "codecs.open", "builtins.open", "io.open_code"}
+_JOIN_FUNCS = {"os.path.join", "path.join", "join", "posixpath.join", "osp.join"}
+_SAME_FUNCS = {
+    "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.expanduser",
+    "path.abspath", "path.realpath", "path.normpath", "abspath", "realpath",
+    "normpath", "os.fspath", "str", "osp.abspath", "osp.realpath",
+}
+_DIRNAME_FUNCS = {"os.path.dirname", "path.dirname", "dirname", "osp.dirname"}
+_CWD_FUNCS = {"os.getcwd", "Path.cwd", "pathlib.Path.cwd", "getcwd"}
+_PATH_CLASSES = {
+    "Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "PosixPath",
+    "pathlib.PosixPath", "PurePosixPath", "pathlib.PurePosixPath",
+}
+# function -> index of the argument naming a file it reads
+_READER_FUNCS = {
+    "runpy.run_path": 0, "run_path": 0, "imp.load_source": 1, "load_source": 1,
+    "importlib.util.spec_from_file_location": 1, "spec_from_file_location": 1,
+    "importlib.machinery.SourceFileLoader": 1, "SourceFileLoader": 1,
+}
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # pragma: no cover - libcst edge cases
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+@dataclass
+class _Binding:
+    value: cst.BaseExpression | None
+    line: int
+    blocks: tuple[str, ...]
+    withs: tuple[tuple[str, cst.BaseExpression], ...]
+    how: str
+
+
+class _Facts(cst.CSTVisitor):
+    """Module-level facts about setup.py."""
+
+    def __init__(self, positions) -> None:
+        super().__init__()
+        self.positions = positions
+        self.bindings: dict[str, list[_Binding]] = defaultdict(list)
+        self.mutations: dict[str, list[int]] = defaultdict(list)
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.calls: list[tuple[cst.Call, bool]] = []  # (call, inside a def)
+        self.setup_calls: list[cst.Call] = []
+        self.imports: list[tuple[str, int]] = []
+        self._blocks: list[str] = []
+        self._withs: list[tuple[str, cst.BaseExpression]] = []
+        self._with_counts: list[int] = []
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None, how: str) -> None:
+        if isinstance(target, cst.Name):
+            self.bindings[target.value].append(
+                _Binding(value, self.line(target), tuple(self._blocks), tuple(self._withs), how)
+            )
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind(element.value, None, "unpacking")
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, None, "unpacking")
+        else:
+            name = _root_name(target)
+            if name is not None:
+                self.mutations[name].append(self.line(target))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value, "assignment")
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value, "assignment")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        name = _root_name(node.target)
+        if name is not None:
+            self.mutations[name].append(self.line(node))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, None, "walrus")
+
+    def visit_Del(self, node: cst.Del) -> None:
+        name = _root_name(node.target) if not isinstance(node.target, cst.Tuple) else None
+        if name is not None:
+            self.mutations[name].append(self.line(node))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.mutations[item.name.value].append(self.line(node))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name) or ""
+            self.imports.append((dotted, self.line(node)))
+            bound = alias.asname.name if alias.asname else None
+            if isinstance(bound, cst.Name):
+                self._bind(bound, None, "import")
+            elif dotted:
+                self.bindings[dotted.split(".")[0]].append(
+                    _Binding(None, self.line(node), tuple(self._blocks), (), "import")
+                )
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative:
+            return
+        module = _dotted(node.module) if node.module is not None else None
+        if module:
+            self.imports.append((module, self.line(node)))
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            target = alias.asname.name if alias.asname else alias.name
+            if isinstance(target, cst.Name):
+                self._bind(target, None, "import")
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self._blocks:
+            self.functions[node.name.value] = node
+        self.bindings[node.name.value].append(
+            _Binding(None, self.line(node), tuple(self._blocks), (), "def")
+        )
+        self._blocks.append("def")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._blocks.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._blocks.append("class")
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._blocks.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        self._blocks.append("if")
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._blocks.pop()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._blocks.append("try")
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._blocks.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._blocks.append("while")
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._blocks.pop()
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, None, "for loop")
+        self._blocks.append("for")
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._blocks.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        count = 0
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                self._bind(item.asname.name, None, "with")
+                self._withs.append((item.asname.name.value, item.item))
+                count += 1
+        self._with_counts.append(count)
+        self._blocks.append("with")
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._blocks.pop()
+        for _ in range(self._with_counts.pop()):
+            self._withs.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append((node, "def" in self._blocks))
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+            name = _root_name(func.value)
+            if name is not None:
+                self.mutations[name].append(self.line(node))
+        dotted = _dotted(func)
+        if dotted in ("setup", "setuptools.setup", "distutils.core.setup", "core.setup"):
+            self.setup_calls.append(node)
+
+
+class _CallCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[cst.Call] = []
+        self.names: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
+
+
+_UNKNOWN = object()  # a read whose file name is not literal
+
+
+class _SetupPy:
+    def __init__(self, st: _Project, rel: str, source: str):
+        self.st = st
+        self.rel = rel
+        self.wrapper = MetadataWrapper(cst.parse_module(source))
+        self.module = self.wrapper.module
+        self.facts = _Facts(self.wrapper.resolve(PositionProvider))
+        self.module.visit(self.facts)
+        self.req_files: list[str] = []  # requirement files eval_reqs read
+
+    def code(self, node: cst.CSTNode) -> str:
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def where(self, node: cst.CSTNode) -> str:
+        try:
+            return f"{self.rel}:{self.facts.line(node)}"
+        except KeyError:
+            return self.rel
+
+    # -- names ----------------------------------------------------------------
+
+    def resolve(self, name: str, what: str = "") -> tuple[cst.BaseExpression, tuple[tuple[str, cst.BaseExpression], ...]]:
+        """The one module-level value bound to ``name`` (and the ``with``
+        items around it), or _Fail with the reason."""
+        prefix = f"{what} comes from `{name}`, which" if what else f"`{name}`"
+        bindings = self.facts.bindings.get(name, [])
+        if not bindings:
+            raise _Fail(f"{self.rel}: {prefix} is not assigned in setup.py")
+        if len(bindings) > 1:
+            lines = ", ".join(str(b.line) for b in bindings)
+            raise _Fail(f"{self.rel}:{bindings[0].line}: {prefix} is bound {len(bindings)} times (lines {lines})")
+        binding = bindings[0]
+        if binding.value is None:
+            raise _Fail(f"{self.rel}:{binding.line}: {prefix} is bound by {binding.how}")
+        blocks = [b for b in binding.blocks if b != "with"]
+        if blocks:
+            raise _Fail(f"{self.rel}:{binding.line}: {prefix} is assigned inside {'a function' if blocks[0] == 'def' else 'an ' + blocks[0] if blocks[0] == 'if' else 'a ' + blocks[0]} block")
+        if self.facts.mutations.get(name):
+            raise _Fail(f"{self.rel}:{self.facts.mutations[name][0]}: {prefix} is modified")
+        return binding.value, binding.withs
+
+    # -- paths ----------------------------------------------------------------
+
+    def path_of(self, node: cst.BaseExpression, env: dict[str, object], depth: int = 0) -> str | None:
+        """Project-relative path an expression evaluates to ('' = project dir)."""
+        if depth > 8:
+            return None
+        s = _string_value(node)
+        if s is not None:
+            return s
+        if isinstance(node, cst.Name):
+            if node.value == "__file__":
+                return "setup.py"
+            if node.value in env:
+                value = env[node.value]
+                return value if isinstance(value, str) else None
+            try:
+                value_node, _ = self.resolve(node.value)
+            except _Fail:
+                return None
+            return self.path_of(value_node, {}, depth + 1)
+        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
+            base = self.path_of(node.value, env, depth + 1)
+            return None if base is None else _dirname(base)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+            left = self.path_of(node.left, env, depth + 1)
+            right = self.path_of(node.right, env, depth + 1)
+            return None if left is None or right is None else _pjoin(left, right)
+        if isinstance(node, cst.Call):
+            dotted = _dotted(node.func)
+            args = self._path_args(node, env, depth)
+            if dotted in _CWD_FUNCS:
+                return ""
+            if args is None:
+                return None
+            if dotted in _JOIN_FUNCS and args:
+                return _pjoin(*args)
+            if dotted in _SAME_FUNCS and len(args) == 1:
+                return args[0]
+            if dotted in _DIRNAME_FUNCS and len(args) == 1:
+                return _dirname(args[0])
+            if dotted in _PATH_CLASSES:
+                return _pjoin(*args) if args else ""
+            if isinstance(node.func, cst.Attribute):
+                method = node.func.attr.value
+                if method in ("resolve", "absolute", "expanduser") and not args:
+                    return self.path_of(node.func.value, env, depth + 1)
+                if method == "joinpath":
+                    base = self.path_of(node.func.value, env, depth + 1)
+                    return None if base is None else _pjoin(base, *args)
+        return None
+
+    def _path_args(self, call: cst.Call, env: dict[str, object], depth: int) -> list[str] | None:
+        out: list[str] = []
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue
+            if arg.star == "*":
+                if isinstance(arg.value, cst.Name) and isinstance(env.get(arg.value.value), list):
+                    out.extend(env[arg.value.value])  # type: ignore[arg-type]
+                    continue
+                return None
+            if arg.star:
+                return None
+            value = self.path_of(arg.value, env, depth + 1)
+            if value is None:
+                return None
+            out.append(value)
+        return out
+
+    # -- reads ------------------------------------------------------------------
+
+    def call_reads(self, call: cst.Call, env: dict[str, object], depth: int, seen: frozenset[str]) -> list[object]:
+        """Files one call reads: paths, or _UNKNOWN for a non-literal name."""
+        dotted = _dotted(call.func)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if dotted in _OPEN_FUNCS or dotted in _READER_FUNCS:
+            index = 0 if dotted in _OPEN_FUNCS else _READER_FUNCS[dotted]
+            target = None
+            if len(positional) > index:
+                target = positional[index].value
+            else:
+                for a in call.args:
+                    if a.keyword is not None and a.keyword.value in ("file", "path", "pathname", "location"):
+                        target = a.value
+            if target is None:
+                return [_UNKNOWN]
+            path = self.path_of(target, env)
+            return [path if path is not None else _UNKNOWN]
+        if isinstance(call.func, cst.Attribute):
+            method = call.func.attr.value
+            receiver = call.func.value
+            if method in ("read_text", "read_bytes"):
+                path = self.path_of(receiver, env)
+                return [path if path is not None else _UNKNOWN]
+            if method == "open" and dotted not in ("tarfile.open", "zipfile.open", "webbrowser.open"):
+                if isinstance(receiver, cst.BinaryOperation) or (
+                    isinstance(receiver, cst.Call) and _dotted(receiver.func) in _PATH_CLASSES
+                ):
+                    path = self.path_of(receiver, env)
+                    return [path if path is not None else _UNKNOWN]
+        if isinstance(call.func, cst.Name) and call.func.value in self.facts.functions:
+            name = call.func.value
+            if name in seen or depth > 3:
+                return []
+            return self.helper_reads(self.facts.functions[name], call, env, depth + 1, seen | {name})
+        return []
+
+    def helper_reads(self, func: cst.FunctionDef, call: cst.Call, env: dict[str, object], depth: int, seen: frozenset[str]) -> list[object]:
+        local: dict[str, object] = {}
+        params = list(func.params.posonly_params) + list(func.params.params)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        for index, param in enumerate(params):
+            value_node = positional[index].value if index < len(positional) else keywords.get(param.name.value, param.default)
+            if value_node is not None:
+                value = self.path_of(value_node, env)
+                if value is not None:
+                    local[param.name.value] = value
+        star = func.params.star_arg
+        if isinstance(star, cst.Param):
+            rest = [self.path_of(a.value, env) for a in positional[len(params):]]
+            if all(r is not None for r in rest):
+                local[star.name.value] = rest
+        for param in func.params.kwonly_params:
+            value_node = keywords.get(param.name.value, param.default)
+            if value_node is not None:
+                value = self.path_of(value_node, env)
+                if value is not None:
+                    local[param.name.value] = value
+        # simple local assignments (path = os.path.join(here, name))
+        assigns: dict[str, list[cst.BaseExpression]] = defaultdict(list)
+        for node in _walk_assigns(func.body):
+            assigns[node[0]].append(node[1])
+        for _ in range(3):
+            for name, values in assigns.items():
+                if len(values) == 1 and name not in local:
+                    value = self.path_of(values[0], local)
+                    if value is not None:
+                        local[name] = value
+        return self.reads_in(func.body, local, depth, seen)
+
+    def reads_in(self, node: cst.CSTNode, env: dict[str, object], depth: int = 0, seen: frozenset[str] = frozenset(), withs: Sequence[tuple[str, cst.BaseExpression]] = ()) -> list[object]:
+        collector = _CallCollector()
+        node.visit(collector)
+        out: list[object] = []
+        for call in collector.calls:
+            out.extend(self.call_reads(call, env, depth, seen))
+        for name, expr in withs:
+            if name in collector.names:
+                out.extend(self.reads_in(expr, env, depth, seen))
+        return out
+
+    # -- requirements -------------------------------------------------------
+
+    def eval_reqs(self, node: cst.BaseExpression, withs: Sequence[tuple[str, cst.BaseExpression]], what: str, depth: int = 0) -> list[str]:
+        if depth > 6:
+            raise _Fail(f"{self.where(node)}: {what} is too indirect")
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            out: list[str] = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    out.extend(self.eval_reqs(element.value, withs, what, depth + 1))
+                    continue
+                s = _string_value(element.value)
+                if s is None:
+                    raise _Fail(f"{self.where(element.value)}: {what} element `{self.code(element.value)}` is not a string literal")
+                out.append(s)
+            return out
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return self.eval_reqs(node.left, withs, what, depth + 1) + self.eval_reqs(node.right, withs, what, depth + 1)
+        s = _string_value(node)
+        if s is not None:  # setuptools accepts a newline-separated string
+            return [line.strip() for line in s.splitlines() if line.strip() and not line.strip().startswith("#")]
+        if isinstance(node, cst.Name):
+            value, bwiths = self.resolve(node.value, what)
+            return self.eval_reqs(value, bwiths, what, depth + 1)
+        reads = self.reads_in(node, {}, withs=withs)
+        paths = list(dict.fromkeys(r for r in reads if isinstance(r, str)))
+        if _UNKNOWN in reads:
+            raise _Fail(f"{self.where(node)}: {what} reads a file whose name is not a literal (`{self.code(node)}`)")
+        if len(paths) == 1:
+            self.req_files.append(paths[0])
+            return self.st.requirements_from_file(paths[0], "setup.py")
+        if len(paths) > 1:
+            raise _Fail(f"{self.where(node)}: {what} reads several files ({', '.join(paths)})")
+        collector = _CallCollector()
+        node.visit(collector)
+        named = list(dict.fromkeys(
+            s for call in collector.calls for arg in call.args
+            if (s := _string_value(arg.value)) and (s.endswith((".txt", ".in")) or "requirement" in s)
+        ))
+        if len(named) == 1:  # e.g. pip's parse_requirements("requirements.txt")
+            self.req_files.append(named[0])
+            return self.st.requirements_from_file(named[0], "setup.py")
+        raise _Fail(f"{self.where(node)}: {what} is computed (`{self.code(node)}`)")
+
+    def eval_extras(self, node: cst.BaseExpression, depth: int = 0) -> dict[str, tuple[str, ...]]:
+        if isinstance(node, cst.Name) and depth < 4:
+            value, _ = self.resolve(node.value, "extras_require")
+            return self.eval_extras(value, depth + 1)
+        if isinstance(node, cst.Dict):
+            out: dict[str, tuple[str, ...]] = {}
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    raise _Fail(f"{self.where(element)}: extras_require unpacks `{self.code(element)}`")
+                key = _string_value(element.key)
+                if key is None:
+                    raise _Fail(f"{self.where(element.key)}: extras_require key `{self.code(element.key)}` is not a string literal")
+                out[key] = tuple(self.eval_reqs(element.value, (), f"extras_require[{key!r}]", depth + 1))
+            return out
+        raise _Fail(f"{self.where(node)}: extras_require is computed (`{self.code(node)}`)")
+
+
+def _walk_assigns(body: cst.CSTNode) -> Iterator[tuple[str, cst.BaseExpression]]:
+    class V(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: list[tuple[str, cst.BaseExpression]] = []
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    self.found.append((t.target.value, node.value))
+
+    v = V()
+    body.visit(v)
+    return iter(v.found)
+
+
+def _dirname(path: str) -> str:
+    norm = posixpath.normpath(path) if path else "."
+    if norm == ".":
+        return ".."
+    if norm == ".." or norm.endswith("/.."):
+        return norm + "/.."
+    return posixpath.dirname(norm)
+
+
+def _pjoin(*parts: str) -> str:
+    return posixpath.join(*parts) if parts else ""
+
+
+def _read_setup_py(st: _Project) -> _Partial:
+    out = _Partial()
+    rel = st.touch("setup.py")
+    assert rel is not None
+    source = st.ctx.read_text(rel)
+    if source is None:
+        out.deps_reason = out.extras_reason = f"{rel}: cannot read the file"
+        return out
+    try:
+        sp = _SetupPy(st, rel, source)
+    except (cst.ParserSyntaxError, RecursionError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
+        out.deps_reason = out.extras_reason = f"{rel}: cannot parse ({first})"
+        return out
+
+    # every literal file setup.py reads, anywhere
+    for call, in_def in sp.facts.calls:
+        for read in sp.call_reads(call, {}, 0, frozenset()):
+            if isinstance(read, str):
+                _touch_project_path(st, read)
+            elif not in_def:
+                st.note(f"{sp.where(call)}: setup.py reads a file whose name is not a literal")
+    # local modules setup.py imports
+    for module, line in sp.facts.imports:
+        top = module.split(".")[0]
+        for name in (f"{top}.py", f"{top}/__init__.py", f"src/{top}/__init__.py"):
+            path = st.rel(name)
+            if path is not None and st.ctx.is_file(path) and path != rel:
+                st.touch(name)
+                st.note(f"{rel}:{line}: setup.py imports the local module `{top}`")
+                break
+
+    calls = sp.facts.setup_calls
+    if not calls:
+        out.deps_reason = f"{rel}: no setup() call found"
+        out.extras_reason = out.deps_reason
+        return out
+    if len(calls) > 1:
+        lines = ", ".join(str(sp.facts.line(c)) for c in calls)
+        out.deps_reason = f"{rel}: several setup() calls (lines {lines})"
+        out.extras_reason = out.deps_reason
+        return out
+    call = calls[0]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    star_kwargs = [a for a in call.args if a.star == "**"]
+    star_args = [a for a in call.args if a.star == "*"]
+
+    def lookup(key: str) -> cst.BaseExpression | None:
+        if key in keywords:
+            return keywords[key]
+        for arg in star_kwargs:
+            node = arg.value
+            try:
+                if isinstance(node, cst.Name):
+                    node, _ = sp.resolve(node.value)
+            except _Fail as exc:
+                raise _Fail(f"{sp.where(arg)}: setup() takes **{sp.code(arg.value)}; {key} may come from it ({exc})") from None
+            if isinstance(node, cst.Dict) and all(
+                isinstance(e, cst.DictElement) and _string_value(e.key) is not None for e in node.elements
+            ):
+                for e in node.elements:
+                    if isinstance(e, cst.DictElement) and _string_value(e.key) == key:
+                        return e.value
+                continue
+            raise _Fail(f"{sp.where(arg)}: setup() takes **{sp.code(arg.value)}; {key} may come from it")
+        if star_args:
+            raise _Fail(f"{sp.where(star_args[0])}: setup() takes *{sp.code(star_args[0].value)}")
+        return None
+
+    try:
+        node = lookup("install_requires")
+        if node is None:
+            out.deps = ()
+            out.deps_source = f"{sp.where(call)} setup() has no install_requires"
+        else:
+            out.deps = tuple(sp.eval_reqs(node, (), "install_requires"))
+            out.deps_source = f"{sp.where(node)} install_requires"
+            if sp.req_files:
+                out.deps_source += f" (read from {', '.join(dict.fromkeys(sp.req_files))})"
+        out.deps_found = True
+    except _Fail as exc:
+        out.deps_reason = str(exc)
+    try:
+        node = lookup("extras_require")
+        out.extras = sp.eval_extras(node) if node is not None else {}
+        out.extras_found = True
+    except _Fail as exc:
+        out.extras, out.extras_reason = {}, str(exc)
+    return out
+
+
+def _touch_project_path(st: _Project, path: str) -> None:
+    if path.startswith("/"):
+        st.note(f"setup.py reads the absolute path {path}")
+        return
+    norm = posixpath.normpath(path)
+    if norm in (".", ""):
+        return
+    st.touch(norm)

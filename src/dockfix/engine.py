@@ -1,0 +1,164 @@
+"""read -> rules -> apply -> verify -> repeat, for one file.
+
+Rules only describe edits. The engine applies one fix at a time, re-reads the result and checks
+that it reads back as the original plus exactly the intended change (design.md §4); a fix that
+fails the check is dropped and reported, never written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from .context import BuildContext
+from .edits import expect_of
+from .model import Applicability, Dockerfile, Edit, Expect, Fix, ParseError, Settings, Skip
+from .reader import _is_comment, _trim_newline, read
+
+MAX_PASSES = 25
+
+
+class VerifyError(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    df: Dockerfile  # the final text, read
+    applied: list[Fix]
+    skips: list[Skip]
+    unapplied: list[Fix]  # unsafe fixes not asked for, and fixes that failed verification
+    errors: list[str]  # verification failures (internal errors), one line each
+
+
+def apply_edits(lines: tuple[str, ...], edits: tuple[Edit, ...]) -> str:
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    out: list[str] = []
+    pos = 0
+    for e in ordered:
+        if e.start < pos or e.end < e.start or e.end > len(lines):
+            raise VerifyError(f"overlapping or out-of-range edit at line {e.start + 1}")
+        out.extend(lines[pos : e.start])
+        last = next((chunk for chunk in reversed(out) if chunk), "")
+        if e.text and last and not last.endswith("\n"):
+            raise VerifyError("an insertion would join the file's last line")
+        out.append(e.text)
+        pos = e.end
+    out.extend(lines[pos:])
+    return "".join(out)
+
+
+def _norm(e: Expect) -> tuple:
+    return (e.keyword, e.flags, e.words, e.heredocs)
+
+
+def _comments(df: Dockerfile) -> Counter:
+    body_lines = {j for inst in df.instructions for h in inst.heredocs for j in range(h.body_start, h.end + 1)}
+    return Counter(
+        _trim_newline(line).strip() for j, line in enumerate(df.lines) if j not in body_lines and _is_comment(line)
+    )
+
+
+def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
+    """Check that ``after`` is ``before`` with exactly the fix's intended change."""
+    items: list[tuple[int, int, tuple]] = []
+    covered: set[int] = set()
+    for e in fix.edits:
+        for k, inst in enumerate(before.instructions):
+            inside = e.start <= inst.start and inst.end < e.end
+            overlaps = inst.start < e.end and e.start <= inst.end
+            if inside:
+                covered.add(k)
+            elif overlaps:
+                raise VerifyError(f"edit at line {e.start + 1} cuts through the instruction at line {inst.lineno}")
+        for x in e.expect:
+            items.append((e.start, 0, _norm(x)))
+    for k, inst in enumerate(before.instructions):
+        if k not in covered:
+            items.append((inst.start, 1, _norm(expect_of(inst))))
+    # Stable sort: an edit's expectations keep their order and come before an instruction at the
+    # same line (an insertion there goes above it).
+    expected = [x[2] for x in sorted(items, key=lambda t: (t[0], t[1]))]
+    got = [_norm(expect_of(i)) for i in after.instructions]
+    if expected != got:
+        for k, (a, b) in enumerate(zip(expected, got)):
+            if a != b:
+                raise VerifyError(f"instruction {k + 1} reads back as {b[0]} {' '.join(b[2])[:60]!r}, expected {a[0]} {' '.join(a[2])[:60]!r}")
+        raise VerifyError(f"{len(got)} instructions read back, expected {len(expected)}")
+    want = _comments(before) + Counter(c.strip() for e in fix.edits for c in e.adds_comments)
+    if _comments(after) != want:
+        raise VerifyError("comments were lost or changed")
+    if [(n, v) for n, v, _ in after.directives] != [(n, v) for n, v, _ in before.directives] and not any(
+        e.adds_comments for e in fix.edits
+    ):
+        raise VerifyError("parser directives changed")
+    if after.ambiguities != () and len(after.ambiguities) != len(before.ambiguities):
+        raise VerifyError("the result reads differently in newer BuildKit")
+
+
+def run_rules(df: Dockerfile, ctx: BuildContext, settings: Settings, rules) -> list:
+    from .rules import Facts
+
+    facts = Facts(df, ctx, settings)
+    findings = []
+    for rule in rules:
+        if settings.select is not None and rule.CODE not in settings.select:
+            continue
+        if rule.CODE in settings.ignore:
+            continue
+        findings.extend(rule.check(facts))
+    return findings
+
+
+def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Outcome:
+    from .rules import ALL_RULES
+
+    applied: list[Fix] = []
+    skips: list[Skip] = []
+    unapplied: list[Fix] = []
+    errors: list[str] = []
+    refused: set[tuple[str, str]] = set()
+    seen_skips: set[tuple[str, str]] = set()
+
+    if df.ambiguities:
+        line, why = df.ambiguities[0]
+        return Outcome(df, [], [Skip("DF000", "ambiguous", f"left alone: {why}", line + 1)], [], [])
+
+    for _ in range(MAX_PASSES):
+        findings = run_rules(df, ctx, settings, ALL_RULES)
+        candidate = None
+        for f in findings:
+            if isinstance(f, Skip):
+                key = (f.code, f.reason)
+                if key not in seen_skips:
+                    seen_skips.add(key)
+                    skips.append(f)
+                continue
+            key = (f.code, f.message)
+            if key in refused:
+                continue
+            if f.applicability is Applicability.UNSAFE and not settings.unsafe_fixes:
+                refused.add(key)
+                unapplied.append(f)
+                continue
+            if candidate is None:
+                candidate = f
+        if candidate is None:
+            break
+        try:
+            text = apply_edits(df.lines, candidate.edits)
+            new = read(df.encode(text), df.path)
+            verify(df, new, candidate)
+        except (VerifyError, ParseError) as e:
+            msg = e.message if isinstance(e, ParseError) else str(e)
+            refused.add((candidate.code, candidate.message))
+            unapplied.append(candidate)
+            errors.append(f"{candidate.code} fix at line {candidate.lineno} dropped: {msg}")
+            continue
+        df = new
+        applied.append(candidate)
+    return Outcome(df, applied, skips, unapplied, errors)
+
+
+def with_path(df: Dockerfile, path: str) -> Dockerfile:
+    return replace(df, path=path)

@@ -1,0 +1,68 @@
+"""The rules. Each module has CODE, NAME, SUMMARY and ``check(facts) -> list[Fix | Skip]``.
+
+A rule is a pure function of the parsed file and its build context: it returns fixes (edits
+built with ``dockfix.edits``) and skips (reasons with a line), and never touches text or disk.
+ALL_RULES is the one explicit, ordered list; ``dockfix --explain CODE`` prints docs/rules/CODE.md.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from ..analysis import State, states
+from ..context import BuildContext
+from ..model import Dockerfile, Instruction, Settings
+from ..shell import Invocation, invocations
+
+
+class Facts:
+    """What every rule may want to know about one file, computed once per pass."""
+
+    def __init__(self, df: Dockerfile, ctx: BuildContext, settings: Settings):
+        self.df = df
+        self.ctx = ctx
+        self.settings = settings
+        self._inv: dict[int, list[Invocation] | None] = {}
+        self._index = {id(inst): k for k, inst in enumerate(df.instructions)}
+
+    @cached_property
+    def states(self) -> list[State]:
+        return states(self.df)
+
+    def script(self, inst: Instruction) -> tuple[str, int, bool] | None:
+        """The shell script a RUN executes: (text, offset of the text in inst.logical, editable).
+
+        For ``RUN <<EOF`` the heredoc body is the script; it can be read but never edited.
+        None for exec form, for heredocs fed to another program, and for non-RUN instructions.
+        """
+        if inst.keyword != "RUN" or inst.json_form:
+            return None
+        if inst.heredocs:
+            h = inst.heredocs[0]
+            if len(inst.heredocs) == 1 and re.fullmatch(r"\d*<<-?\S+", inst.args.strip()):
+                body = h.body
+                if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|)sh\b", body):
+                    return None
+                return body, -1, False
+            return None
+        return inst.args, inst.args_offset, True
+
+    def invocations(self, inst: Instruction) -> list[Invocation] | None:
+        """Commands of a RUN, parsed; None when they cannot be read reliably."""
+        if inst.start not in self._inv:
+            s = self.script(inst)
+            self._inv[inst.start] = invocations(s[0]) if s else None
+        return self._inv[inst.start]
+
+    def index(self, inst: Instruction) -> int:
+        return self._index[id(inst)]
+
+    def state(self, inst: Instruction) -> State:
+        return self.states[self.index(inst)]
+
+
+from . import deps_first, pip_cache  # noqa: E402  (registry below needs Facts defined first)
+
+ALL_RULES = (deps_first, pip_cache)
+BY_CODE = {r.CODE: r for r in ALL_RULES}
