@@ -1,19 +1,11 @@
-import pathlib
-
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-SHARED = ROOT.parent / "shared"
-
-
-def fixture_cases():
-    """Every fixture case folder: fixtures/<rule>/<case>/ holding a Dockerfile."""
-    return sorted(p.parent for p in FIXTURES.glob("*/*/Dockerfile"))
+from _paths import SHARED
 
 
 @pytest.fixture
 def shared():
+    """../shared beside the project: present on the developers' machines and in CI, not for users."""
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED

@@ -18,7 +18,7 @@ from dockfix.api import fix_bytes
 from dockfix.model import Settings
 from dockfix.reader import read
 
-from conftest import fixture_cases
+from _paths import fixture_cases
 
 CASES = fixture_cases()
 

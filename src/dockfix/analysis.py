@@ -79,8 +79,10 @@ def _base_user_is_root(base: str) -> bool | None:
     for prefix in NON_ROOT_BASES:
         if ref.startswith(prefix):
             return False
-    if "$" in ref:
-        return None
+    repository = re.split(r"[@]", ref, maxsplit=1)[0]
+    repository = repository.rsplit(":", 1)[0] if ":" in repository.rsplit("/", 1)[-1] else repository
+    if "$" in repository:
+        return None  # FROM ${BASE_IMAGE}: the image itself is not known
     return True
 
 
@@ -171,7 +173,7 @@ def states(df: Dockerfile) -> list[State]:
             for name, value in env_pairs(inst.args):
                 st = define(st, name, value, False)
         elif kw == "WORKDIR":
-            path, _ = st.expand(inst.args.strip())
+            path, _ = st.expand(unquote_word(inst.args.strip()))
             st = replace(st, workdir=join(st.workdir, path))
         elif kw == "USER":
             user, literal = st.expand(inst.args.strip())
@@ -239,6 +241,32 @@ def _split_quoted(text: str) -> list[str]:
     return [w.split("=", 1)[0] + "=" + _unquote(w.split("=", 1)[1]) if "=" in w else w for w in words]
 
 
+def unquote_word(word: str) -> str:
+    """Remove shell quotes from one word as BuildKit's lexer does (variables left as written)."""
+    out, quote, i = [], None, 0
+    while i < len(word):
+        c = word[i]
+        if quote == "'":
+            if c == "'":
+                quote = None
+            else:
+                out.append(c)
+        elif c == "\\" and i + 1 < len(word) and (quote is None or word[i + 1] in '"\\$'):
+            out.append(word[i + 1])
+            i += 1
+        elif quote == '"':
+            if c == '"':
+                quote = None
+            else:
+                out.append(c)
+        elif c in "'\"":
+            quote = c
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def copy_parts(inst: Instruction) -> tuple[list[str], str] | None:
     """Sources and destination of a COPY/ADD (shell or JSON form), None for heredoc forms."""
     if inst.heredocs:
@@ -246,7 +274,7 @@ def copy_parts(inst: Instruction) -> tuple[list[str], str] | None:
     if inst.json_form and inst.json_args is not None:
         words = list(inst.json_args)
     else:
-        words = inst.args.split()
+        words = [unquote_word(w) for w in inst.args.split()]
     if len(words) < 2:
         return None
     return words[:-1], words[-1]

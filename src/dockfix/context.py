@@ -24,6 +24,7 @@ This module imports no other dockfix module and never executes project code.
 from __future__ import annotations
 
 import configparser
+import errno
 import os
 import posixpath
 import re
@@ -450,8 +451,8 @@ class BuildContext:
             info = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
             return "missing"
-        except OSError:
-            return "other"
+        except OSError as exc:
+            return "missing" if exc.errno == errno.ELOOP else "other"
         if stat.S_ISREG(info.st_mode):
             return "file"
         if stat.S_ISDIR(info.st_mode):
@@ -710,7 +711,7 @@ def parse_requirements_text(content: str) -> list[RequirementLine]:
             options = _parse_options(shlex.split(options_str))
         except ValueError as exc:
             error = str(exc)
-        result.append(RequirementLine(number, line, args, tuple(options), error))
+        result.append(RequirementLine(number, line, args.strip(), tuple(options), error))
     return result
 
 
@@ -1132,8 +1133,7 @@ class _Project:
         rel = self.touch(name)
         shown = self.rel(name) or name
         if rel is None:
-            who = "setup.py" if mode == "setup.py" else "a file: directive"
-            raise _Fail(f"{who} reads {shown}, which is not in the build context")
+            raise _Fail(f"{shown} is not in the build context")
         text = self.ctx.read_text(rel)
         if text is None:
             raise _Fail(f"{rel} cannot be read")
@@ -1323,7 +1323,10 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
                     raise _Fail(f"{pp_rel}: [tool.setuptools.dynamic].dependencies is not a file list")
                 collected: list[str] = []
                 for name in names:
-                    collected.extend(st.requirements_from_file(name, "setuptools"))
+                    try:
+                        collected.extend(st.requirements_from_file(name, "setuptools"))
+                    except _Fail as exc:
+                        raise _Fail(f"{pp_rel}: [tool.setuptools.dynamic].dependencies reads {name}: {exc}") from None
                 deps = tuple(collected)
                 source = f"{pp_rel} [tool.setuptools.dynamic].dependencies ({', '.join(names)})"
                 deps_done = True
@@ -1344,9 +1347,13 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
                     names = _file_list(spec)
                     if names is None:
                         raise _Fail(f"{pp_rel}: optional-dependencies.{extra} is not a file list")
-                    optional[extra] = tuple(
-                        r for name in names for r in st.requirements_from_file(name, "setuptools")
-                    )
+                    collected = []
+                    for name in names:
+                        try:
+                            collected.extend(st.requirements_from_file(name, "setuptools"))
+                        except _Fail as exc:
+                            raise _Fail(f"{pp_rel}: optional-dependencies.{extra} reads {name}: {exc}") from None
+                    optional[extra] = tuple(collected)
                 optional_known = True
             elif not setuptools_like:
                 raise _Fail(f"{pp_rel}: optional-dependencies are dynamic and the build backend is {backend}")
@@ -1420,7 +1427,10 @@ def _read_setup_cfg(st: _Project, package_dirs: dict[str, str]) -> _Partial:
         contents = []
         for name in (p.strip() for p in stripped[len("file:"):].split(",")):
             if name:
-                contents.extend(st.requirements_from_file(name, "setuptools"))
+                try:
+                    contents.extend(st.requirements_from_file(name, "setuptools"))
+                except _Fail as exc:
+                    raise _Fail(f"{rel}: file: {name}: {exc}") from None
         return "\n".join(contents) + "\n"
 
     pkg_dir_value = get("options", "package_dir")
@@ -1534,6 +1544,8 @@ class _Facts(cst.CSTVisitor):
         self.calls: list[tuple[cst.Call, bool]] = []  # (call, inside a def)
         self.setup_calls: list[cst.Call] = []
         self.imports: list[tuple[str, int]] = []
+        self.star_imports: list[tuple[str, int]] = []
+        self.exec_lines: list[int] = []
         self._blocks: list[str] = []
         self._withs: list[tuple[str, cst.BaseExpression]] = []
         self._with_counts: list[int] = []
@@ -1600,6 +1612,7 @@ class _Facts(cst.CSTVisitor):
         if module:
             self.imports.append((module, self.line(node)))
         if isinstance(node.names, cst.ImportStar):
+            self.star_imports.append((module or "?", self.line(node)))
             return
         for alias in node.names:
             target = alias.asname.name if alias.asname else alias.name
@@ -1671,6 +1684,8 @@ class _Facts(cst.CSTVisitor):
             if name is not None:
                 self.mutations[name].append(self.line(node))
         dotted = _dotted(func)
+        if dotted in ("exec", "execfile", "builtins.exec"):
+            self.exec_lines.append(self.line(node))
         if dotted in ("setup", "setuptools.setup", "distutils.core.setup", "core.setup"):
             self.setup_calls.append(node)
 
@@ -1719,13 +1734,25 @@ class _SetupPy:
         prefix = f"{what} comes from `{name}`, which" if what else f"`{name}`"
         bindings = self.facts.bindings.get(name, [])
         if not bindings:
-            raise _Fail(f"{self.rel}: {prefix} is not assigned in setup.py")
+            hint = ""
+            if self.facts.exec_lines:
+                hint = f" (it may come from exec() at line {self.facts.exec_lines[0]})"
+            elif self.facts.star_imports:
+                module, line = self.facts.star_imports[0]
+                hint = f" (it may come from `from {module} import *` at line {line})"
+            raise _Fail(f"{self.rel}: {prefix} is not assigned in setup.py{hint}")
         if len(bindings) > 1:
             lines = ", ".join(str(b.line) for b in bindings)
             raise _Fail(f"{self.rel}:{bindings[0].line}: {prefix} is bound {len(bindings)} times (lines {lines})")
         binding = bindings[0]
         if binding.value is None:
-            raise _Fail(f"{self.rel}:{binding.line}: {prefix} is bound by {binding.how}")
+            how = {
+                "import": "is imported",
+                "def": "is a function",
+                "for loop": "is a for-loop variable",
+                "with": "is bound by a with statement",
+            }.get(binding.how, f"is bound by {binding.how}")
+            raise _Fail(f"{self.rel}:{binding.line}: {prefix} {how}")
         blocks = [b for b in binding.blocks if b != "with"]
         if blocks:
             raise _Fail(f"{self.rel}:{binding.line}: {prefix} is assigned inside {'a function' if blocks[0] == 'def' else 'an ' + blocks[0] if blocks[0] == 'if' else 'a ' + blocks[0]} block")
@@ -1914,8 +1941,7 @@ class _SetupPy:
         if _UNKNOWN in reads:
             raise _Fail(f"{self.where(node)}: {what} reads a file whose name is not a literal (`{self.code(node)}`)")
         if len(paths) == 1:
-            self.req_files.append(paths[0])
-            return self.st.requirements_from_file(paths[0], "setup.py")
+            return self.from_file(node, what, paths[0])
         if len(paths) > 1:
             raise _Fail(f"{self.where(node)}: {what} reads several files ({', '.join(paths)})")
         collector = _CallCollector()
@@ -1925,9 +1951,15 @@ class _SetupPy:
             if (s := _string_value(arg.value)) and (s.endswith((".txt", ".in")) or "requirement" in s)
         ))
         if len(named) == 1:  # e.g. pip's parse_requirements("requirements.txt")
-            self.req_files.append(named[0])
-            return self.st.requirements_from_file(named[0], "setup.py")
+            return self.from_file(node, what, named[0])
         raise _Fail(f"{self.where(node)}: {what} is computed (`{self.code(node)}`)")
+
+    def from_file(self, node: cst.BaseExpression, what: str, name: str) -> list[str]:
+        self.req_files.append(self.st.rel(name) or name)
+        try:
+            return self.st.requirements_from_file(name, "setup.py")
+        except _Fail as exc:
+            raise _Fail(f"{self.where(node)}: {what} reads {name}: {exc}") from None
 
     def eval_extras(self, node: cst.BaseExpression, depth: int = 0) -> dict[str, tuple[str, ...]]:
         if isinstance(node, cst.Name) and depth < 4:
@@ -1976,6 +2008,17 @@ def _pjoin(*parts: str) -> str:
 
 
 def _read_setup_py(st: _Project) -> _Partial:
+    try:
+        return _read_setup_py_unguarded(st)
+    except _Fail:
+        raise
+    except Exception as exc:  # never let a surprise in static analysis escape
+        rel = st.rel("setup.py")
+        reason = f"{rel}: could not be analysed ({type(exc).__name__}: {exc})".splitlines()[0]
+        return _Partial(deps_reason=reason, extras_reason=reason)
+
+
+def _read_setup_py_unguarded(st: _Project) -> _Partial:
     out = _Partial()
     rel = st.touch("setup.py")
     assert rel is not None
@@ -1985,9 +2028,11 @@ def _read_setup_py(st: _Project) -> _Partial:
         return out
     try:
         sp = _SetupPy(st, rel, source)
-    except (cst.ParserSyntaxError, RecursionError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
-        out.deps_reason = out.extras_reason = f"{rel}: cannot parse ({first})"
+    except cst.ParserSyntaxError as exc:
+        out.deps_reason = out.extras_reason = f"{rel}:{exc.editor_line}: cannot parse ({exc.message})"
+        return out
+    except RecursionError:
+        out.deps_reason = out.extras_reason = f"{rel}: cannot parse (too deeply nested)"
         return out
 
     # every literal file setup.py reads, anywhere

@@ -328,8 +328,8 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
         name = m.group(1).lower()
         if name not in KNOWN_DIRECTIVES:
             directives_done = True
-            if name == "check":
-                ambiguities.append((idx, "a '# check=' directive: newer BuildKit keeps reading directives after it"))
+            if name == "check" and _directive_follows(lines, idx + 1):
+                ambiguities.append((idx, "a directive after '# check=': newer BuildKit reads it, 0.12 does not"))
             return
         if any(d[0] == name for d in directives):
             raise ParseError(f"only one {name} parser directive can be used", idx + 1)
@@ -429,6 +429,18 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
         ambiguities=tuple(ambiguities),
     )
     return df
+
+
+def _directive_follows(lines: tuple[str, ...], j: int) -> bool:
+    """Is a known directive among the directive-looking lines from ``j`` on?"""
+    while j < len(lines):
+        m = _RE_DIRECTIVE.match(_lstrip_go(_trim_newline(lines[j])))
+        if not m:
+            return False
+        if m.group(1).lower() in KNOWN_DIRECTIVES:
+            return True
+        j += 1
+    return False
 
 
 def _replace(inst: Instruction, **kw) -> Instruction:

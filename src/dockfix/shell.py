@@ -106,7 +106,7 @@ def split_commands(script: str) -> list[Command] | None:
     lexer = _Lexer(script)
     try:
         _Parser(lexer, closer=None, nested=False).run()
-    except _Unreadable:
+    except (_Unreadable, RecursionError):  # RecursionError: substitutions nested hundreds deep
         return None
     return [b.freeze() for b in sorted(lexer.commands, key=lambda b: b.start)]
 
@@ -452,7 +452,8 @@ class _Parser:
         # open constructs: 'if', 'then', 'else', 'for', 'while', 'do', 'case', 'case-pattern', 'brace', 'paren'
         self.stack: list[str] = []
         self.cmd: _Builder | None = None  # the simple command being read
-        # what came last: 'start' (nothing, or an opening word), 'op' (a separator), 'closed' (a command)
+        # what came last: 'start' (nothing, or an opening word), 'op' (a separator), 'closed' (a command),
+        # 'bang' (a '!' that needs a command)
         self.after = "start"
         self.op: str | None = None  # the last separator
         self.last: _Builder | None = None  # the command that a separator coming next ends
@@ -506,10 +507,10 @@ class _Parser:
             self.negated = False
 
     def _list_ended(self, allow_empty: bool = False) -> bool:
-        """Whether a construct may close here: after a complete command, not after '&&'."""
+        """Whether a construct may close here: after a complete command, not after '&&' or '!'."""
         if self.after == "op":
             return self.op not in _CONTINUING
-        return self.after == "closed" or allow_empty
+        return self.after == "closed" or (allow_empty and self.after == "start")
 
     def _word(self, tok: _Token) -> None:
         word = tok.word
@@ -554,12 +555,14 @@ class _Parser:
             self._close_construct()
         elif op in (";;", ";&", ";;&"):
             self._finish_command()
-            if not self.stack or self.stack[-1] != "case":
-                raise _Unreadable(f"{op!r} outside a case")
+            if not self.stack or self.stack[-1] != "case" or not self._list_ended(allow_empty=True):
+                raise _Unreadable(f"unexpected {op!r}")
             self._separate(op)
             self.stack[-1] = "case-pattern"
         elif op == "\n":
             self._finish_command()
+            if self.after == "bang":
+                raise _Unreadable("'!' without a command")
             if self.after == "closed":
                 self._separate(op)
         elif op == "|&":
@@ -592,6 +595,8 @@ class _Parser:
         if name in _OPENERS:
             if self.after == "closed":
                 raise _Unreadable(f"{name!r} follows a command without a separator")
+            if name == "!" and (self.after == "bang" or (self.after == "op" and self.op == "|")):
+                raise _Unreadable("'!' must start a pipeline")
             self.after = "start"
             if name in ("if", "while", "until"):
                 self.stack.append("if" if name == "if" else "while")
@@ -603,6 +608,7 @@ class _Parser:
                 self.stack.append("brace")
             elif name == "!":
                 self.negated = True
+                self.after = "bang"
             elif name == "[[":
                 self._conditional(word)
             else:
@@ -674,7 +680,8 @@ class _Parser:
             if tok.kind == "end":
                 raise _Unreadable("unterminated [[")
             if not _is(tok, "op", "\n"):
-                builder.words.append(tok.word or Word(tok.text, tok.text, tok.start, tok.end, False))
+                text = self.lx.s[tok.start : tok.end]
+                builder.words.append(tok.word or Word(text, text, tok.start, tok.end, False))
         builder.end = builder.words[-1].end
         builder.compound = True
         self._emit(builder)

@@ -66,3 +66,10 @@ from . import deps_first, pip_cache  # noqa: E402  (registry below needs Facts d
 
 ALL_RULES = (deps_first, pip_cache)
 BY_CODE = {r.CODE: r for r in ALL_RULES}
+
+
+def page(code: str) -> str:
+    """The documentation page of a rule (docs/rules/CODE.md, shipped inside the package)."""
+    from importlib.resources import files
+
+    return files(__package__).joinpath("docs", f"{code}.md").read_text(encoding="utf-8")

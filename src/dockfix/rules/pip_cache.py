@@ -9,8 +9,10 @@ is left alone with the reason.
 
 from __future__ import annotations
 
+import posixpath
 import re
 
+from ..analysis import under
 from ..edits import delete_expect, rewrite_instruction, word_span
 from ..model import Edit, Fix, Instruction, Skip
 from ..shell import Invocation
@@ -44,6 +46,12 @@ def cache_mount_targets(inst: Instruction) -> list[str]:
             if opts.get("type") == "cache":
                 targets.append(opts.get("target") or opts.get("dst") or opts.get("destination") or "")
     return targets
+
+
+def covers(target: str) -> bool:
+    """Does a cache mount at ``target`` hold pip's cache (/root/.cache/pip or a parent of it)?"""
+    target = posixpath.normpath(target) if target else ""
+    return target not in ("", "/", "/root") and under(PIP_CACHE, target) or ".cache/pip" in target
 
 
 def old_frontend(syntax: str) -> bool:
@@ -97,7 +105,7 @@ def check(facts) -> list:
             continue
         text, offset, editable = script
         targets = cache_mount_targets(inst)
-        has_mount = any(".cache/pip" in t for t in targets)
+        has_mount = any(covers(t) for t in targets)
         if old:
             out.append(_skip(inst, f"the '# syntax={syntax}' directive pins a frontend older than 1.2, which has no RUN --mount"))
             continue

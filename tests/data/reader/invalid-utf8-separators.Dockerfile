@@ -1,0 +1,4 @@
+FROM a
+RUN aéb \
+ÿ
+RUN â€¨ xyz

@@ -1,0 +1,155 @@
+"""The command-line contract: streams, exit codes, files written or left alone."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+NAIVE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
+FIXED = (
+    b"FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+    b"RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\nCOPY . .\nCMD [\"python\", \"app.py\"]\n"
+)
+
+
+def dockfix(*args, cwd, stdin=b""):
+    env = dict(os.environ, NO_COLOR="1")
+    p = subprocess.run([sys.executable, "-m", "dockfix", *args], cwd=cwd, input=stdin, capture_output=True, env=env)
+    assert b"Traceback" not in p.stderr, p.stderr.decode()
+    return p
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "Dockerfile").write_bytes(NAIVE)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    return tmp_path
+
+
+def test_default_prints_diff_and_explanations(project):
+    p = dockfix("Dockerfile", cwd=project)
+    assert p.returncode == 0
+    out = p.stdout.decode()
+    assert out.startswith("--- Dockerfile\n+++ Dockerfile\n")
+    assert "+COPY requirements.txt .\n" in out
+    err = p.stderr.decode()
+    assert "Dockerfile:3: DF001 would fix" in err and "Dockerfile:4: DF002 would fix" in err
+    assert (project / "Dockerfile").read_bytes() == NAIVE
+
+
+def test_diff_applies_with_patch(project, tmp_path_factory):
+    diff = dockfix("Dockerfile", cwd=project).stdout
+    patched = subprocess.run(["patch", "-p0", "--dry-run"], cwd=project, input=diff, capture_output=True)
+    if patched.returncode == 127:
+        pytest.skip("patch(1) not installed")
+    assert patched.returncode == 0, patched.stdout
+
+
+def test_check_exits_1_when_a_file_would_change(project):
+    p = dockfix("--check", "Dockerfile", cwd=project)
+    assert p.returncode == 1
+    assert p.stdout == b""
+    assert (project / "Dockerfile").read_bytes() == NAIVE
+
+
+def test_write_applies_keeps_mode_then_check_passes(project):
+    os.chmod(project / "Dockerfile", 0o640)
+    p = dockfix("--write", "Dockerfile", cwd=project)
+    assert p.returncode == 0
+    assert (project / "Dockerfile").read_bytes() == FIXED
+    assert stat.S_IMODE(os.stat(project / "Dockerfile").st_mode) == 0o640
+    assert [f for f in os.listdir(project) if f.startswith(".dockfix-")] == []
+    assert dockfix("--check", "Dockerfile", cwd=project).returncode == 0
+
+
+def test_stdin_in_patched_out(project):
+    p = dockfix("-", cwd=project, stdin=NAIVE)
+    assert p.returncode == 0
+    assert p.stdout == FIXED
+
+
+def test_stdin_check(project):
+    assert dockfix("--check", "-", cwd=project, stdin=NAIVE).returncode == 1
+    assert dockfix("--check", "-", cwd=project, stdin=FIXED).returncode == 0
+
+
+def test_context_option(tmp_path):
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_bytes(NAIVE)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    without = dockfix("--select", "DF001", "docker/Dockerfile", cwd=tmp_path)
+    assert without.stdout == b"" and b"no such file in the build context" in without.stderr
+    with_ctx = dockfix("--select", "DF001", "--context", ".", "docker/Dockerfile", cwd=tmp_path)
+    assert b"+COPY requirements.txt ." in with_ctx.stdout
+
+
+def test_directory_means_its_dockerfiles(project):
+    (project / "sub").mkdir()
+    (project / "sub" / "api.Dockerfile").write_bytes(b"FROM python:3.11\nRUN pip install flask\n")
+    (project / "notes.txt").write_text("x")
+    p = dockfix("--check", ".", cwd=project)
+    assert p.returncode == 1
+    assert b"2 files would change" in p.stderr
+
+
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        pytest.param(None, ["missing/Dockerfile"], "missing/Dockerfile: No such file or directory", id="missing-file"),
+        pytest.param("empty-dir", ["empty"], "empty: no Dockerfiles found", id="dir-without-dockerfiles"),
+        pytest.param("binary", ["Dockerfile"], "Dockerfile: not a Dockerfile (binary data)", id="binary"),
+        pytest.param("heredoc", ["Dockerfile"], "Dockerfile:2: unterminated heredoc", id="unterminated-heredoc"),
+        pytest.param(None, ["--select", "XX1", "Dockerfile"], "unknown rule code XX1", id="unknown-code"),
+        pytest.param(None, ["--write", "--check", "Dockerfile"], "cannot be used together", id="write-and-check"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, setup, args, message):
+    content = {"binary": b"\x00\x01FROM", "heredoc": b"FROM a\nRUN <<EOF\necho\n"}.get(setup, NAIVE)
+    (tmp_path / "Dockerfile").write_bytes(content)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    if setup == "empty-dir":
+        (tmp_path / "empty").mkdir()
+    p = dockfix("--write", *args, cwd=tmp_path) if "--check" not in args and "--select" not in args else dockfix(*args, cwd=tmp_path)
+    assert p.returncode == 2
+    errors = [line for line in p.stderr.decode().splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], p.stderr.decode()
+    assert (tmp_path / "Dockerfile").read_bytes() == content
+
+
+def test_one_bad_file_does_not_stop_the_others(project):
+    (project / "bad.Dockerfile").write_bytes(b"FROM a\nRUN <<EOF\n")
+    p = dockfix("--write", ".", cwd=project)
+    assert p.returncode == 2
+    assert (project / "Dockerfile").read_bytes() == FIXED
+    assert b"bad.Dockerfile:2: unterminated heredoc" in p.stderr
+
+
+def test_quiet_prints_only_the_diff(project):
+    p = dockfix("--quiet", "Dockerfile", cwd=project)
+    assert p.stderr == b"" and p.stdout.startswith(b"--- Dockerfile")
+
+
+def test_select_and_ignore(project):
+    only2 = dockfix("--select", "DF002", "-", cwd=project, stdin=NAIVE).stdout
+    assert b"COPY . .\nRUN --mount=type=cache" in only2
+    no2 = dockfix("--ignore", "DF002", "-", cwd=project, stdin=NAIVE).stdout
+    assert b"--mount" not in no2 and b"COPY requirements.txt ." in no2
+
+
+def test_explain_prints_the_rule_page(tmp_path):
+    p = dockfix("--explain", "df001", cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout.startswith(b"# DF001")
+
+
+def test_readonly_directory_write_fails_cleanly(project):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    os.chmod(project, 0o555)
+    try:
+        p = dockfix("--write", "Dockerfile", cwd=project)
+    finally:
+        os.chmod(project, 0o755)
+    assert p.returncode == 2 and (project / "Dockerfile").read_bytes() == NAIVE
