@@ -11,15 +11,14 @@ import pytest
 from dockfix.context import (
     BuildContext,
     DockerIgnore,
-    ProjectDeps,
     RequirementsClosure,
     RequirementsRef,
     go_clean,
     parse_requirements_text,
-    project_deps,
     read_ignore_patterns,
     requirements_closure,
 )
+from dockfix.project import ProjectDeps, project_deps
 
 
 def make_tree(root: Path, files: dict[str, str | bytes]) -> Path:
