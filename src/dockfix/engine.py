@@ -85,6 +85,10 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
             if a != b:
                 raise VerifyError(f"instruction {k + 1} reads back as {b[0]} {' '.join(b[2])[:60]!r}, expected {a[0]} {' '.join(a[2])[:60]!r}")
         raise VerifyError(f"{len(got)} instructions read back, expected {len(expected)}")
+    if len(after.instructions) < len(before.instructions):
+        raise VerifyError("an instruction was lost")
+    if after.instructions and after.instructions[-1].open_at_eof and not before.instructions[-1].open_at_eof:
+        raise VerifyError("a line continuation is left open at the end of the file")
     want = _comments(before) + Counter(c.strip() for e in fix.edits for c in e.adds_comments)
     if _comments(after) != want:
         raise VerifyError("comments were lost or changed")
@@ -92,8 +96,8 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
         e.adds_comments for e in fix.edits
     ):
         raise VerifyError("parser directives changed")
-    if after.ambiguities != () and len(after.ambiguities) != len(before.ambiguities):
-        raise VerifyError("the result reads differently in newer BuildKit")
+    if len(after.ambiguities) > len(before.ambiguities):
+        raise VerifyError("the result would read differently in newer BuildKit")
 
 
 def run_rules(df: Dockerfile, ctx: BuildContext, settings: Settings, rules) -> list:

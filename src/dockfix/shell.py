@@ -75,7 +75,7 @@ class Invocation:
     # or 'other'
     tool: str
     sub: str | None  # subcommand: 'install', 'cache purge', 'env create', ...; None when absent
-    program: str  # how the tool was invoked: 'pip3', 'python3.11 -m pip', '/usr/local/bin/pip', 'mamba'
+    program: str  # how the tool was invoked: 'pip3', 'python3.11 -m pip', '/usr/local/bin/pip', 'uv pip'
     options: tuple[tuple[str, str | None, Word], ...]  # (canonical name, value or None, the option word)
     args: tuple[Word, ...]  # positional arguments after the subcommand
     value_words: tuple[Word, ...] = ()  # words read as the value of the option word just before them
@@ -458,6 +458,7 @@ class _Parser:
         self.op: str | None = None  # the last separator
         self.last: _Builder | None = None  # the command that a separator coming next ends
         self.negated = False  # inside a pipeline that starts with '!'
+        self.heredocs_before = len(lexer.heredocs)  # pending from the enclosing list, not ours to end
 
     def run(self) -> None:
         while True:
@@ -468,7 +469,8 @@ class _Parser:
             if tok.kind == "end" or (_is(tok, "op", ")") and self.closer == ")" and not self.stack):
                 self._finish_command()
                 unterminated = tok.kind == "end" and self.closer is not None
-                if self.stack or unterminated or self.lx.heredocs or not self._list_ended(allow_empty=True):
+                heredoc_open = len(self.lx.heredocs) > self.heredocs_before
+                if self.stack or unterminated or heredoc_open or not self._list_ended(allow_empty=True):
                     raise _Unreadable("the script ends inside a command or construct")
                 return
             if tok.kind == "word":
@@ -820,7 +822,7 @@ def _invocation(cmd: Command, grammar: _Grammar, program: str, first_argument: i
     a = _Arguments(grammar, cmd.words[first_argument:])
     tool, sub = grammar.tool, " ".join(a.sub) or None
     if grammar is _UV and sub is not None and sub.startswith("pip "):
-        tool, sub = "uv-pip", sub.removeprefix("pip ")
+        tool, sub, program = "uv-pip", sub.removeprefix("pip "), f"{program} pip"
     return Invocation(
         cmd, tool, sub, program, tuple(a.options), tuple(a.args), tuple(a.value_words), tuple(a.unknown)
     )

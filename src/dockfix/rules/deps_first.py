@@ -180,8 +180,8 @@ def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocat
         for name, value, word in inv.options:
             if name not in ("--requirement", "--constraint") or value is None:
                 continue
-            if word.has_expansion or "$" in value:
-                raise Refuse(f"the requirements path '{value}' uses a variable dockfix cannot resolve", install.lineno)
+            if any(w.has_expansion for w in inv.option_words(word)) or "$" in value:
+                raise Refuse(f"the requirements path '{value}' uses a variable or a pattern dockfix cannot resolve", install.lineno)
             image_path = join(cwd, value)
             rel = relative(image_path, broad.dest)
             if rel is None:
@@ -386,6 +386,8 @@ def _pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool
         return None
     if inv.sub not in ("install",):
         return text
+    if inv.unknown:
+        return text  # an option dockfix does not know may read anything
     program = inv.command.words[0].value
     if program.startswith("/") and _touches(program, dest):
         return text  # a pip inside the copied tree (a virtualenv there)

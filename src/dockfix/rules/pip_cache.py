@@ -74,6 +74,9 @@ def _command_span(script: str, inv: Invocation, invs: list[Invocation]) -> tuple
     """Script span that removes a whole command with the operator that joins it; None if unsafe."""
     cmd = inv.command
     k = invs.index(inv)
+    neighbours = [invs[j].command for j in (k - 1, k + 1) if 0 <= j < len(invs)]
+    if cmd.compound or any(n.compound for n in neighbours):
+        return None
     if cmd.op_before in ("&&", ";"):
         prev_end = invs[k - 1].command.end
         gap = script[prev_end : cmd.start]
