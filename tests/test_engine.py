@@ -101,3 +101,16 @@ def test_verify_rejects_gluing_onto_the_next_instruction():
     fix = Fix("T1", "t", "m", 4, (Edit(3, 4, "RUN pip install \\\n", (Expect("RUN", (), ("pip", "install")),)),))
     with pytest.raises(VerifyError):
         verify(df, read(df.encode(apply_edits(df.lines, fix.edits))), fix)
+
+
+def test_a_crashing_rule_fails_the_file_with_one_line(monkeypatch):
+    from dockfix.rules import deps_first
+
+    def boom(facts):
+        raise KeyError("unexpected")
+
+    monkeypatch.setattr(deps_first, "check", boom)
+    result = fix_bytes(BASE, "Dockerfile", CONTEXT)
+    assert result.outcome == "failed"
+    assert result.error == "Dockerfile: internal error: KeyError: 'unexpected' (please report this)"
+    assert result.patched == BASE

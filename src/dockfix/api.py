@@ -45,6 +45,9 @@ def fix_bytes(
         outcome = fix_dockerfile(df, ctx, settings)
     except RecursionError:
         return _failed(result, f"{path}: internal error: input nested too deeply")
+    except Exception as e:  # a bug in a rule must not stop the other files
+        first = str(e).splitlines()[0] if str(e) else ""
+        return _failed(result, f"{path}: internal error: {type(e).__name__}: {first} (please report this)")
     result.fixes = outcome.applied
     result.skips = outcome.skips + [Skip("DF999", "internal", e, 0) for e in outcome.errors]
     result.unapplied = outcome.unapplied

@@ -8,7 +8,7 @@ fails the check is dropped and reported, never written.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .context import BuildContext
 from .edits import expect_of
@@ -162,7 +162,3 @@ def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Out
         df = new
         applied.append(candidate)
     return Outcome(df, applied, skips, unapplied, errors)
-
-
-def with_path(df: Dockerfile, path: str) -> Dockerfile:
-    return replace(df, path=path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from .model import Dockerfile, Flag, Heredoc, Instruction, ParseError, Stage
 
@@ -410,7 +411,7 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
                 if not terminated:
                     raise ParseError(f"unterminated heredoc <<{name}", start + 1)
                 heredocs.append(Heredoc(name, chomp, quoted, fd, "".join(body), body_start, i - 1))
-            inst = _replace(inst, end=i - 1, heredocs=tuple(heredocs))
+            inst = replace(inst, end=i - 1, heredocs=tuple(heredocs))
         instructions.append(inst)
 
     if not instructions:
@@ -441,12 +442,6 @@ def _directive_follows(lines: tuple[str, ...], j: int) -> bool:
             return True
         j += 1
     return False
-
-
-def _replace(inst: Instruction, **kw) -> Instruction:
-    from dataclasses import replace
-
-    return replace(inst, **kw)
 
 
 def _instruction(logical, escape, start, end, pieces, cont_lines, skipped, open_at_eof, ambiguities):
