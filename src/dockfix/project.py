@@ -47,6 +47,9 @@ class ProjectDeps:
     build_backend: str | None = None
     missing_reads: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # the requirements files (context paths) the dependencies were read from, when every one of
+    # them comes from such a file (``pip install -r`` of these installs exactly ``dependencies``)
+    dependency_files: tuple[str, ...] = ()
 
 
 class _Fail(Exception):
@@ -184,6 +187,7 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
     deps: tuple[str, ...] | None = None
     reason: str | None = None
     source: str | None = None
+    dep_files: tuple[str, ...] = ()
     optional: dict[str, tuple[str, ...]] = {}
     optional_known = False
     optional_reason: str | None = None
@@ -203,6 +207,7 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
             build_backend=backend,
             missing_reads=tuple(m for m in st.missing if m not in st.reads),
             notes=tuple(st.notes),
+            dependency_files=dep_files if reason is None else (),
         )
 
     pp_name = "pyproject.toml"
@@ -295,6 +300,7 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
                         raise _Fail(f"{pp_rel}: [tool.setuptools.dynamic].dependencies reads {name}: {exc}") from None
                 deps = tuple(collected)
                 source = f"{pp_rel} [tool.setuptools.dynamic].dependencies ({', '.join(names)})"
+                dep_files = tuple(dict.fromkeys(st.rel(n) for n in names))
                 deps_done = True
             elif not setuptools_like:
                 raise _Fail(f"{pp_rel}: dependencies are dynamic and the build backend is {backend}")
@@ -338,9 +344,9 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
 
     if not deps_done:
         if cfg is not None and cfg.deps_found:
-            deps, reason, source = cfg.deps, cfg.deps_reason, cfg.deps_source
+            deps, reason, source, dep_files = cfg.deps, cfg.deps_reason, cfg.deps_source, cfg.deps_files
         elif py is not None:
-            deps, reason, source = py.deps, py.deps_reason, py.deps_source
+            deps, reason, source, dep_files = py.deps, py.deps_reason, py.deps_source, py.deps_files
         elif project is not None:
             reason = f"{pp_rel}: dependencies are dynamic but nothing provides them"
         else:
@@ -358,6 +364,7 @@ class _Partial:
     deps: tuple[str, ...] | None = None
     deps_reason: str | None = None
     deps_source: str | None = None
+    deps_files: tuple[str, ...] = ()  # every dependency was read from these requirements files
     deps_found: bool = False
     extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
     extras_reason: str | None = None
@@ -425,6 +432,9 @@ def _read_setup_cfg(st: _Project, package_dirs: dict[str, str]) -> _Partial:
         try:
             out.deps = tuple(_parse_cfg_list(expand(value)))
             out.deps_source = f"{rel} [options] install_requires"
+            if value.strip().startswith("file:"):
+                names = [n.strip() for n in value.strip()[len("file:"):].split(",") if n.strip()]
+                out.deps_files = tuple(dict.fromkeys(st.rel(n) for n in names))
         except _Fail as exc:
             out.deps_reason = str(exc)
     if parser.has_section("options.extras_require"):
@@ -681,6 +691,7 @@ class _SetupPy:
         self.facts = _Facts(self.wrapper.resolve(PositionProvider))
         self.module.visit(self.facts)
         self.req_files: list[str] = []  # requirement files eval_reqs read
+        self.req_lines = 0  # how many requirements came from them
 
     def code(self, node: cst.CSTNode) -> str:
         text = " ".join(self.module.code_for_node(node).split())
@@ -923,7 +934,9 @@ class _SetupPy:
     def from_file(self, node: cst.BaseExpression, what: str, name: str) -> list[str]:
         self.req_files.append(self.st.rel(name) or name)
         try:
-            return self.st.requirements_from_file(name, "setup.py")
+            lines = self.st.requirements_from_file(name, "setup.py")
+            self.req_lines += len(lines)
+            return lines
         except _Fail as exc:
             raise _Fail(f"{self.where(node)}: {what} reads {name}: {exc}") from None
 
@@ -1065,6 +1078,8 @@ def _read_setup_py_unguarded(st: _Project) -> _Partial:
             out.deps_source = f"{sp.where(node)} install_requires"
             if sp.req_files:
                 out.deps_source += f" (read from {', '.join(dict.fromkeys(sp.req_files))})"
+                if sp.req_lines == len(out.deps):
+                    out.deps_files = tuple(dict.fromkeys(sp.req_files))
         out.deps_found = True
     except _Fail as exc:
         out.deps_reason = str(exc)

@@ -62,9 +62,9 @@ class Facts:
         return self.states[self.index(inst)]
 
 
-from . import deps_first, pip_cache  # noqa: E402  (registry below needs Facts defined first)
+from . import apt_cache, cache_mount, deps_first, deps_split  # noqa: E402  (registry below needs Facts defined first)
 
-ALL_RULES = (deps_first, pip_cache)
+ALL_RULES = (deps_first, deps_split, cache_mount, apt_cache)
 BY_CODE = {r.CODE: r for r in ALL_RULES}
 
 

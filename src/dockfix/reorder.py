@@ -1,0 +1,431 @@
+"""Moving a broad COPY of the build context below an install, and proving it changes nothing.
+
+Shared by the dependency-first rules (DF001 moves the COPY below an install that reads only
+manifests; DF003 moves it below a dependencies-only step it inserts). The checks follow
+design.md §5: every instruction the COPY passes must neither read nor write its destination,
+the install must leave the copied tree alone, and the COPY must mean the same once moved.
+A check that fails raises ``Refuse`` with the reason and the line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from .analysis import BASE_WORKDIR, State, copy_parts, join, relative, under
+from .model import Expect, Instruction, Skip
+from .shell import Invocation
+
+BROAD_SOURCES = {".", "./", "./.", "*", "./*"}
+CARRIED_FLAGS = ("--chown", "--chmod")
+SAFE_KEYWORDS = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "SHELL", "MAINTAINER", "ONBUILD", "WORKDIR"}
+SYSTEM_TOOLS = {"apt", "apk", "yum"}
+ACCOUNT_COMMANDS = {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod"}
+PATH_COMMANDS = {"mkdir", "chown", "chmod", "ln", "touch"}
+HARMLESS = {"true", "set", "echo", ":", "export", "locale-gen", "update-ca-certificates", "ldconfig"}
+FHS_DIRS = {"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"}
+
+
+class Refuse(Exception):
+    def __init__(self, reason: str, lineno: int):
+        super().__init__(reason)
+        self.reason = reason
+        self.lineno = lineno
+
+
+@dataclass(frozen=True)
+class BroadCopy:
+    inst: Instruction
+    index: int
+    source: str  # the broad source as written
+    source_dir: str  # context-relative directory whose contents it copies ("." for the context)
+    dest: str  # symbolic absolute destination
+
+    def image_path(self, ctx_path: str) -> str:
+        """Where the COPY puts a context file (which must be inside its source)."""
+        rel = relative(posixpath.normpath(ctx_path), self.source_dir) if self.source_dir != "." else ctx_path
+        if rel is None:
+            raise Refuse(f"'{ctx_path}' is not inside '{self.source}' of the COPY at line {self.inst.lineno}", 0)
+        if any(ch.isspace() for ch in ctx_path) or "$" in ctx_path:
+            raise Refuse(f"the manifest path '{ctx_path}' needs quoting", 0)
+        return join(self.dest, rel)
+
+
+def broad_copy(facts, first: int, k: int) -> BroadCopy | None:
+    """The last COPY/ADD of the build context (or of a context directory) before index k."""
+    df = facts.df
+    for j in range(k - 1, first, -1):
+        inst = df.instructions[j]
+        if inst.keyword not in ("COPY", "ADD") or inst.flag("--from"):
+            continue
+        parts = copy_parts(inst)
+        if parts is None:
+            continue
+        sources, dest = parts
+        state = facts.states[j]
+        for src in sources:
+            src_dir = source_dir(facts, src)
+            if src_dir is not None:
+                expanded, _ = state.expand(dest)
+                return BroadCopy(inst, j, src, src_dir, join(state.workdir, expanded))
+    return None
+
+
+def each_install(facts, code: str, name: str, find, plan) -> list:
+    """Fixes and skips of a dependency-first rule, one install per stage and pass.
+
+    ``find(invs)`` picks the install in a RUN's commands (None: not one); ``plan(broad, k, inst,
+    invs, found)`` returns a Fix (or None: nothing to do) or raises Refuse, reported as a Skip.
+    The engine re-runs the rules after each fix, so later installs come in later passes.
+    """
+    out: list = []
+    df = facts.df
+    for stage in df.stages:
+        for k in range(stage.start + 1, stage.end):
+            inst = df.instructions[k]
+            if inst.keyword != "RUN":
+                continue
+            invs = facts.invocations(inst) or []
+            found = find(invs)
+            if found is None:
+                continue
+            broad = broad_copy(facts, stage.start, k)
+            if broad is None:
+                continue
+            try:
+                fix = plan(broad, k, inst, invs, found)
+            except Refuse as r:
+                fix = Skip(code, name, r.reason, r.lineno or inst.lineno)
+            if fix is not None:
+                out.append(fix)
+            break
+    return out
+
+
+def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State) -> None:
+    """What must hold before anything moves: readable instructions, a COPY dockfix can carry,
+    a build context, no clash with the image's root, no installer reading files named by ENV."""
+    from .installers import reads_from_env
+
+    c = broad.inst
+    ctx = facts.ctx
+    if c.keyword_split or install.keyword_split:
+        raise Refuse("an instruction keyword is split by a line continuation", c.lineno)
+    if c.open_at_eof or install.open_at_eof:
+        raise Refuse("a line continuation is still open at the end of the file", install.lineno)
+    extra = [f.name for f in c.flags if f.name not in CARRIED_FLAGS + ("--link",)]
+    if extra:
+        raise Refuse(f"the COPY at line {c.lineno} has {extra[0]}, which dockfix does not carry over", c.lineno)
+    if broad.source in ("*", "./*"):
+        raise Refuse(f"'{c.raw_keyword} {broad.source}' flattens directories; dockfix cannot map the manifests", c.lineno)
+    if not ctx.root.is_dir():
+        raise Refuse(f"the build context {ctx.root} does not exist", c.lineno)
+    if broad.dest == "/" or broad.dest == BASE_WORKDIR:
+        clash = sorted(name for name in FHS_DIRS if ctx.exists(name) and not ctx.is_ignored(name))
+        if clash:
+            raise Refuse(f"the COPY at line {c.lineno} writes into the image's root and the context has '{clash[0]}/'", c.lineno)
+    for inv in invs:
+        name = reads_from_env(inv, st.vars)
+        if name:
+            raise Refuse(f"{name} is set, so {inv.tool} may read files dockfix cannot see", install.lineno)
+
+
+def install_cwd(facts, install: Instruction, invs: list[Invocation]) -> list[tuple[Invocation, str]]:
+    """Each command of the RUN with the working directory it runs in (following ``cd``)."""
+    cwd = facts.states[facts.index(install)].workdir
+    out = []
+    for inv in invs:
+        if inv.tool == "cd":
+            if not inv.args or inv.args[0].has_expansion:
+                raise Refuse("the RUN changes directory to a path dockfix cannot resolve", install.lineno)
+            cwd = join(cwd, inv.args[0].value)
+        out.append((inv, cwd))
+    return out
+
+
+def to_context(facts, broad: BroadCopy, cwd: str, path: str, install: Instruction, required: bool = True) -> str | None:
+    """The context path of a file the install names ``path`` (relative to ``cwd``).
+
+    The file must come from the broad COPY. An optional file that cannot come from it: None.
+    """
+    if any(ch in path for ch in "$*?[{~"):
+        raise Refuse(f"the path '{path}' uses a variable or a pattern dockfix cannot resolve", install.lineno)
+    rel = relative(join(cwd, path), broad.dest)
+    ctx_path = None if rel is None else posixpath.normpath(posixpath.join(broad.source_dir, rel))
+    if rel is None or ctx_path.startswith(".."):
+        if not required:
+            return None
+        if rel is None:
+            raise Refuse(f"'{path}' is not inside the destination of the COPY at line {broad.inst.lineno}", install.lineno)
+        raise Refuse(f"'{path}' resolves outside the build context", install.lineno)
+    return ctx_path
+
+
+def manifest_copy(facts, broad: BroadCopy, manifests: list[tuple[str, str]], k: int) -> tuple[list[str], tuple[Expect, ...]]:
+    """COPY lines (and their expectations) that put ``manifests`` (context path, image path)
+    where the install at index k reads them, skipping those an earlier COPY already put there."""
+    c = broad.inst
+    needed = [m for m in manifests if not already_copied(facts, broad, m, k)]
+    flags = " ".join(f.raw for f in c.flags if f.name in CARRIED_FLAGS)
+    return copy_lines(needed, facts.states[k], flags, c.raw_keyword == c.raw_keyword.lower())
+
+
+def source_dir(facts, src: str) -> str | None:
+    if src in BROAD_SOURCES:
+        return "."
+    if "$" in src or any(c in src for c in "*?[") or "://" in src:
+        return None
+    rel = posixpath.normpath(src.lstrip("/")) if src not in ("/",) else "."
+    if rel.startswith(".."):
+        return None
+    if rel == ".":
+        return "."
+    return rel if facts.ctx.is_dir(rel) else None
+
+
+def render(path: str, st: State) -> str | None:
+    """A symbolic path as Dockerfile text valid at ``st``, or None when it cannot be written."""
+    if path.startswith(BASE_WORKDIR):
+        return None
+
+    def sub(m: re.Match) -> str:
+        name, version = m.group(1), m.group(2)
+        var = st.vars.get(name)
+        if var is None or version == "?" or var.version != int(version):
+            raise ValueError(name)
+        return "${%s}" % name
+
+    try:
+        return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)#(\d+|\?)\}", sub, path)
+    except ValueError:
+        return None
+
+
+def copy_lines(manifests: list[tuple[str, str]], st: State, flags: str, lower: bool) -> tuple[list[str], tuple[Expect, ...]]:
+    """COPY lines (one per destination directory) for the manifests, relative to the workdir."""
+    groups: dict[str, list[str]] = {}
+    for ctx_path, image_path in manifests:
+        groups.setdefault(posixpath.dirname(image_path) or "/", []).append(ctx_path)
+    lines, expects = [], []
+    keyword = "copy" if lower else "COPY"
+    for dest_dir, sources in groups.items():
+        rel = relative(dest_dir, st.workdir)
+        if rel is not None:
+            dest = "." if rel == "." and len(sources) == 1 else ("./" if rel == "." else rel + "/")
+        else:
+            rendered = render(dest_dir, st)
+            if rendered is None:
+                raise Refuse(f"cannot write the destination of {sources[0]} at the install", 0)
+            dest = rendered.rstrip("/") + "/"
+        words = [flags] if flags else []
+        lines.append(" ".join([keyword, *words, *sources, dest]))
+        flag_words = tuple(flags.split()) if flags else ()
+        expects.append(Expect("COPY", flag_words, tuple(sources) + (dest,)))
+    return lines, tuple(expects)
+
+
+def already_copied(facts, broad: BroadCopy, manifest: tuple[str, str], k: int) -> bool:
+    """Does an earlier plain COPY in the stage already put this manifest where the install reads it?"""
+    df = facts.df
+    stage = df.stage_of(k)
+    ctx_path, image_path = manifest
+    for j in range(stage.start + 1, k):
+        inst = df.instructions[j]
+        if inst is broad.inst or inst.keyword != "COPY" or inst.flags:
+            continue
+        parts = copy_parts(inst)
+        if parts is None:
+            continue
+        sources, dest = parts
+        st = facts.states[j]
+        expanded, literal = st.expand(dest)
+        if not literal and "$" in expanded:
+            continue
+        target = join(st.workdir, expanded)
+        for src in sources:
+            if posixpath.normpath(src) != ctx_path:
+                continue
+            if dest.endswith("/") or len(sources) > 1 or dest in (".", "./"):
+                if join(target, posixpath.basename(ctx_path)) == image_path:
+                    return True
+            elif target == image_path:
+                return True
+    return False
+
+
+def touches(path: str, dest: str) -> bool:
+    """Could writing/reading ``path`` (symbolic absolute) touch the tree at ``dest``?"""
+    return under(path, dest) or under(dest, path)
+
+
+def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None:
+    """May ``inst`` run without the files of the broad COPY (which moves below it)?"""
+    dest = broad.dest
+    kw = inst.keyword
+    c = broad.inst
+    if kw in SAFE_KEYWORDS:
+        if kw == "WORKDIR":
+            expanded, _ = st.expand(inst.args.strip())
+            wd = join(st.workdir, expanded)
+            if under(wd, dest) and wd != st.workdir:
+                root = st.is_root()
+                if c.flags or not root:
+                    raise Refuse(
+                        f"WORKDIR at line {inst.lineno} would create {wd} before the COPY at line {c.lineno}, changing its owner",
+                        inst.lineno,
+                    )
+        return
+    if kw in ("COPY", "ADD"):
+        parts = copy_parts(inst)
+        if parts is None:
+            raise Refuse(f"the {kw} at line {inst.lineno} is a heredoc; dockfix cannot tell where it writes", inst.lineno)
+        expanded, _ = st.expand(parts[1])
+        if touches(join(st.workdir, expanded), dest):
+            raise Refuse(f"the {kw} at line {inst.lineno} writes into {parts[1]}, which the COPY at line {c.lineno} also fills", inst.lineno)
+        return
+    if kw == "RUN":
+        invs = facts.invocations(inst)
+        if invs is None:
+            raise Refuse(f"the RUN at line {inst.lineno} cannot be read reliably; it may use the copied files", inst.lineno)
+        check_mounts(inst, st, dest)
+        for inv in invs:
+            why = command_touches(inv, st, dest)
+            if why:
+                raise Refuse(f"the RUN at line {inst.lineno} runs '{why}', which may use the files of the COPY at line {c.lineno}", inst.lineno)
+        return
+    raise Refuse(f"{kw} at line {inst.lineno} stands between the COPY at line {c.lineno} and the install", inst.lineno)
+
+
+def check_mounts(inst: Instruction, st: State, dest: str) -> None:
+    for flag in inst.flags:
+        if flag.name == "--mount" and flag.value:
+            opts = dict(p.partition("=")[::2] for p in flag.value.split(","))
+            target = opts.get("target") or opts.get("dst") or opts.get("destination")
+            if target and touches(join(st.workdir, target), dest):
+                raise Refuse(f"the RUN at line {inst.lineno} mounts {target} over the copied files", inst.lineno)
+
+
+def command_touches(inv: Invocation, st: State, dest: str, install: bool = False) -> str | None:
+    """The command text if it may read or write ``dest``; None when it provably does not.
+
+    ``install``: ``inv`` is the install whose manifest files the caller resolved and checked
+    (``installers.manifest_reads``); only pip's other arguments are still checked here.
+    """
+    cmd = inv.command
+    text = " ".join(w.raw for w in cmd.words)
+    if cmd.compound:
+        return text
+    for r in cmd.redirects:
+        target = r.split()[-1] if r.split() else ""
+        if not target.startswith("&") and target not in ("/dev/null",) and (not target.startswith("/") or touches(target, dest)):
+            return text
+    if not cmd.words:
+        return None
+    tool = inv.tool
+    if tool in SYSTEM_TOOLS:
+        return None
+    if tool == "cd" or (tool == "poetry" and inv.sub == "config" and not inv.options):
+        return None  # poetry config writes the user's configuration, never the working directory
+    if tool == "conda" and inv.sub == "clean" and not inv.args:
+        return None  # the package cache of the conda installation
+    if tool == "pip":
+        return pip_touches(inv, st, dest, install)
+    if install:
+        return None
+    if tool == "rm":
+        return paths_touch(inv.args, st, dest) and text
+    name = posixpath.basename(cmd.words[0].value)
+    if name in ACCOUNT_COMMANDS:
+        home = [w.value for w in inv.command.words if w.value.startswith("/")]
+        return text if any(touches(h, dest) for h in home) else None
+    if name in PATH_COMMANDS:
+        paths = [w for w in cmd.words[1:] if not w.value.startswith("-")]
+        if name in ("chown", "chmod") and paths:
+            paths = paths[1:]
+        return paths_touch(paths, st, dest) and text
+    if name in ("python", "python3") or re.fullmatch(r"python3(\.\d+)?", name):
+        values = [w.value for w in cmd.words[1:]]
+        if len(values) >= 3 and values[0] == "-m" and values[1] in ("venv", "virtualenv"):
+            target = values[-1]
+            if target.startswith("/") and not touches(target, dest):
+                return None
+        return text
+    if name in HARMLESS and not cmd.redirects:
+        return None
+    return text
+
+
+def paths_touch(words, st: State, dest: str) -> bool:
+    for w in words:
+        if w.has_expansion and not w.value.startswith("/"):
+            return True
+        if not w.value.startswith("/"):
+            return True  # relative to a working directory: could be the destination
+        if touches(w.value, dest):
+            return True
+    return False
+
+
+def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool) -> str | None:
+    text = " ".join(w.raw for w in inv.command.words)
+    if inv.sub in ("cache purge",) or (inv.sub == "cache"):
+        return None
+    if inv.sub not in ("install",):
+        return text
+    if inv.unknown:
+        return text  # an option dockfix does not know may read anything
+    program = inv.command.words[0].value
+    if program.startswith("/") and touches(program, dest):
+        return text  # a pip inside the copied tree (a virtualenv there)
+    for name, value, word in inv.options:
+        if name in ("--requirement", "--constraint"):
+            if not allow_requirements:
+                return text
+        elif name in ("--editable", "--src"):
+            return text
+        elif name in ("--target", "--prefix", "--root", "--find-links", "--report", "--log"):
+            if value is None or value.startswith("http://") or value.startswith("https://"):
+                continue
+            if not value.startswith("/") or touches(value, dest):
+                return text
+    if any(local_word(w) for w in inv.args):
+        return text
+    return None
+
+
+def local_word(w) -> bool:
+    """Does a positional installer argument name something on the local filesystem?"""
+    v = w.value
+    if w.has_expansion or v.startswith((".", "/", "~")) or ("/" in v and "://" not in v) or v.startswith("file:"):
+        return True
+    if re.search(r"\.(whl|tar\.gz|zip|tar\.bz2)$", v) and "://" not in v:
+        return True
+    return "@" in v and "file:" in v
+
+
+def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State, is_install) -> None:
+    """Does the install read only the manifests, and leave the COPY's tree alone?
+
+    ``is_install(inv)``: the commands whose manifests the caller has resolved and checked.
+    """
+    check_mounts(install, st, broad.dest)
+    for inv in invs:
+        why = command_touches(inv, st, broad.dest, install=is_install(inv))
+        if why:
+            raise Refuse(f"the RUN at line {install.lineno} also runs '{why}', which may need the application files", install.lineno)
+        if inv.tool == "pip" and any(name == "--user" for name, _, _ in inv.options) and st.is_root() is False:
+            raise Refuse(f"pip install --user as a non-root user may write into the copied tree (line {install.lineno})", install.lineno)
+
+
+def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
+    """Does the broad COPY mean the same thing once moved below the install?"""
+    c = broad.inst
+    st_before = facts.states[broad.index]
+    for name in set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", c.rest)):
+        a, b = st_before.vars.get(name), st_after.vars.get(name)
+        if (a and a.version) != (b and b.version):
+            raise Refuse(f"${name} changes between the COPY at line {c.lineno} and the install", c.lineno)
+    sources, dest = copy_parts(c)
+    if not dest.startswith("/") and st_before.workdir != st_after.workdir:
+        raise Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)

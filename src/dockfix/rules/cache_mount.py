@@ -1,0 +1,564 @@
+"""DF002 cache-mount: give each RUN that installs Python packages a BuildKit cache mount of its cache.
+
+Targets per tool (each project's documented default, moved by its variables when the Dockerfile sets
+them to a known value): pip ``~/.cache/pip`` (``PIP_CACHE_DIR``), uv ``~/.cache/uv`` (``UV_CACHE_DIR``),
+poetry ``~/.cache/pypoetry`` (``POETRY_CACHE_DIR``), pipenv ``~/.cache/pipenv`` (``PIPENV_CACHE_DIR``)
+and pip's, pdm ``~/.cache/pdm`` (``PDM_CACHE_DIR``), conda/mamba/micromamba ``<root prefix>/pkgs``
+(``CONDA_PKGS_DIRS``, ``MAMBA_ROOT_PREFIX``); ``~/.cache`` is ``$XDG_CACHE_HOME`` when set, ``~`` is
+``$HOME`` or the home of the user that runs the RUN (``dockfix.users``), whose uid/gid go on the mount.
+
+In the same RUN, what would defeat the mount goes: ``--no-cache-dir``, ``uv --no-cache``, ``poetry
+--no-cache``, ``pip cache purge``, ``uv cache clean``, ``poetry``/``pdm cache clear``, ``conda clean`` of
+the package cache, ``rm -rf`` of the cache. ``ENV PIP_NO_CACHE_DIR``/``UV_NO_CACHE`` can only go as an
+unsafe fix (the image's environment changes), together with the mounts of every RUN it affected. A
+uv mount comes with ``ENV UV_LINK_MODE=copy`` (uv's Docker guide) unless the stage sets it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from ..analysis import under
+from ..edits import (
+    comment_block_start,
+    delete_expect,
+    lines_text,
+    logical_to_physical,
+    rewrite_instruction,
+    word_span,
+)
+from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
+from ..shell import Invocation, split_commands
+from ..users import UNKNOWN, Account, chain, describe, env, expand, known_image, who
+
+CODE = "DF002"
+NAME = "cache-mount"
+SUMMARY = "add a BuildKit cache mount for the package cache of pip, uv, poetry, pipenv, pdm and conda, and drop what defeats it"
+
+SYNTAX_LINE = "# syntax=docker/dockerfile:1"
+LINK_MODE = "UV_LINK_MODE=copy"
+POSIX_SHELLS = re.compile(r"^(/usr)?/bin/(sh|bash|dash|ash)$")
+
+
+@dataclass(frozen=True)
+class Cache:
+    key: str
+    dir_env: str  # the variable that moves it
+    xdg_name: str | None  # its folder under ~/.cache (None: conda)
+    tools: tuple[str, ...]  # shell.Invocation tools whose options can disable it
+    off_env: str | None = None  # the variable that disables it
+    off_options: tuple[str, ...] = ()  # canonical options that disable it
+    purges: tuple[str, ...] = ()  # subcommands of its tools that empty it
+
+
+CACHES = {
+    c.key: c
+    for c in (
+        Cache("pip", "PIP_CACHE_DIR", "pip", ("pip",), "PIP_NO_CACHE_DIR", ("--no-cache-dir",), ("cache purge",)),
+        Cache("uv", "UV_CACHE_DIR", "uv", ("uv", "uv-pip"), "UV_NO_CACHE", ("--no-cache", "--no-cache-dir"), ("cache clean", "clean")),
+        Cache("poetry", "POETRY_CACHE_DIR", "pypoetry", ("poetry",), None, ("--no-cache",), ("cache clear",)),
+        Cache("pipenv", "PIPENV_CACHE_DIR", "pipenv", ("pipenv",)),
+        Cache("pdm", "PDM_CACHE_DIR", "pdm", ("pdm",), None, (), ("cache clear",)),
+        Cache("conda", "CONDA_PKGS_DIRS", None, ("conda",)),
+    )
+}
+# tool -> (subcommands that download packages, caches they use)
+USES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "pip": (frozenset({"install", "download", "wheel"}), ("pip",)),
+    "uv": (frozenset({"sync", "add", "remove", "lock", "run", "tool install"}), ("uv",)),
+    "uv-pip": (frozenset({"install", "sync", "compile"}), ("uv",)),
+    "poetry": (frozenset({"install", "add", "lock", "update", "sync"}), ("poetry",)),
+    "pipenv": (frozenset({"install", "sync", "lock", "update"}), ("pipenv", "pip")),
+    "pdm": (frozenset({"install", "sync", "add", "lock", "update"}), ("pdm",)),
+    "conda": (frozenset({"install", "create", "update", "env create", "env update"}), ("conda",)),
+}
+MOVERS = ("XDG_CACHE_HOME", "HOME", "MAMBA_ROOT_PREFIX")
+# ``conda clean`` options that touch only the package cache (index cache, locks, packages, tarballs,
+# logs: all under <root>/pkgs), so that with the cache mounted the command no longer changes the image.
+CONDA_CLEAN_PKGS = frozenset(
+    {"--all", "--index-cache", "--packages", "--tarballs", "--force-pkgs-dirs", "--logfiles", "--locks",
+     "--yes", "--quiet", "--verbose", "--json"}
+)
+UNREADABLE_INSTALL = re.compile(
+    r"\b(pip3?|uv|poetry|pipenv|pdm|conda|mamba|micromamba)\b[^\n]*\b(install|sync|add|create|update|download|wheel)\b"
+)
+
+
+# --- helpers shared with DF004 -------------------------------------------------------------------
+
+
+def mount_options(value: str) -> dict[str, str]:
+    out = {}
+    for part in value.split(","):
+        key, _, val = part.partition("=")
+        out[key.strip().lower()] = val.strip()
+    return out
+
+
+def cache_mount_targets(inst: Instruction) -> list[str]:
+    targets = []
+    for flag in inst.flags:
+        if flag.name == "--mount" and flag.value:
+            opts = mount_options(flag.value)
+            if opts.get("type") == "cache":
+                targets.append(opts.get("target") or opts.get("dst") or opts.get("destination") or "")
+    return targets
+
+
+def existing_targets(facts, inst: Instruction) -> list[str] | None:
+    """The targets of the RUN's cache mounts, variables expanded as BuildKit does; None if unknown."""
+    state = facts.state(inst)
+    targets = [expand(state, t) for t in cache_mount_targets(inst)]
+    return None if None in targets else targets
+
+
+def old_frontend(syntax: str) -> bool:
+    """Does a ``# syntax=`` value pin a Dockerfile frontend older than 1.2 (no RUN --mount)?"""
+    m = re.search(r"docker/dockerfile(?:-upstream)?:(\d+)(?:\.(\d+))?", syntax)
+    if not m or m.group(2) is None:
+        return False
+    return (int(m.group(1)), int(m.group(2))) < (1, 2)
+
+
+def command_spans(script: str, invs: list[Invocation], i: int, j: int) -> list[tuple[int, int]]:
+    """Script spans that each remove commands i..j (adjacent) with one operator that joins them, best
+    first; none when that is not safe (one of them or a neighbour is part of a compound command)."""
+    first, last = invs[i].command, invs[j].command
+    around = [invs[k].command for k in range(max(i - 1, 0), min(j + 2, len(invs)))]
+    if any(c.compound for c in around) or any(invs[k].command.op_after not in ("&&", ";") for k in range(i, j)):
+        return []
+    spans = []
+    if last.op_after in ("&&", ";") and j + 1 < len(invs) and first.op_before in (None, last.op_after):
+        spans.append((first.start, script.find(last.op_after, last.end) + len(last.op_after)))
+    if first.op_before in ("&&", ";"):
+        prev_end = invs[i - 1].command.end
+        spans.append((prev_end + script[prev_end : first.start].find(first.op_before), last.end))
+    return spans
+
+
+@dataclass
+class Removals:
+    """What defeats a mount in one RUN: logical spans to delete and their description."""
+
+    inst: Instruction
+    lines: tuple[str, ...]  # the file's physical lines
+    escape: str
+    script: str
+    offset: int
+    editable: bool
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    what: list[str] = field(default_factory=list)
+    commands: list[Invocation] = field(default_factory=list)
+
+    def word(self, w, label: str) -> None:
+        self.spans.append(word_span(self.inst, self.offset + w.start, self.offset + w.end) if self.editable else (0, 0))
+        self.what.append(label)
+
+    def command(self, inv: Invocation) -> None:
+        """Remove a whole command (``finish`` turns the commands into spans)."""
+        self.commands.append(inv)
+        self.what.append(f"'{self.script[inv.command.start : inv.command.end]}'")
+
+    def finish(self, invs: list[Invocation]) -> str | None:
+        """Spans for the removed commands, adjacent ones together; the reason when unsafe."""
+        if not self.editable:
+            return None
+        picked = sorted(invs.index(inv) for inv in self.commands)
+        groups: list[list[int]] = []
+        for k in picked:
+            if groups and groups[-1][-1] == k - 1:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        for group in groups:
+            spans = [(self.offset + a, self.offset + b) for a, b in command_spans(self.script, invs, group[0], group[-1])]
+            if not spans:
+                text = self.script[invs[group[0]].command.start : invs[group[-1]].command.end]
+                return f"'{text}' empties the cache and cannot be removed safely here"
+            self.spans.append(word_span(self.inst, *min(spans, key=self._lines_left_cut)))
+        return None
+
+    def _lines_left_cut(self, span: tuple[int, int]) -> int:
+        """How many physical lines ``span`` cuts without emptying them ("a && \\ b && \\ c" loses
+        "b && ", "a \\ && b \\ && c" loses "&& b": both leave whole lines)."""
+        cut = 0
+        for line, c0, c1 in logical_to_physical(self.inst, *span):
+            text = self.lines[line]
+            left = (text[:c0] + text[c1:]).rstrip("\r\n").rstrip(" \t").removesuffix(self.escape)
+            cut += left.strip(" \t") != ""
+        return cut
+
+    def rm(self, invs: list[Invocation], matches) -> None:
+        """Remove the ``rm`` arguments ``matches(path)`` accepts (the whole command if all are)."""
+        for inv in invs:
+            if inv.tool != "rm":
+                continue
+            hits = [w for w in inv.args if matches(w.value)]
+            if hits and len(hits) == len(inv.args):
+                self.command(inv)
+            else:
+                for w in hits:
+                    self.word(w, f"rm of {w.value}")
+
+    def refusal(self, invs: list[Invocation]) -> str | None:
+        """Why the removals cannot be made (after every ``word``/``command``/``rm``), or None."""
+        if self.what and not self.editable:
+            return "the heredoc body defeats the cache (" + ", ".join(self.what) + "); dockfix never edits heredoc bodies"
+        return self.finish(invs)
+
+
+def add_mounts_edit(facts, inst: Instruction, mounts: list[str], removals: Removals) -> Edit:
+    insert = None
+    if mounts:
+        insert = (inst.pieces[0][2] + len(inst.raw_keyword), " " + " ".join(mounts))
+    expect = delete_expect(inst, removals.spans, tuple(mounts))
+    return rewrite_instruction(facts.df, inst, expect, removals.spans, insert)
+
+
+def syntax_edit(df) -> Edit:
+    nl = "\r\n" if df.lines[0].endswith("\r\n") else "\n"
+    return Edit(0, 0, SYNTAX_LINE + nl, (), (SYNTAX_LINE,))
+
+
+def frontend_refusal(df) -> str | None:
+    syntax = df.directive("syntax")
+    if syntax is not None and old_frontend(syntax):
+        return f"the '# syntax={syntax}' directive pins a frontend older than 1.2, which has no RUN --mount"
+    return None
+
+
+def planned_runs(facts, plan_run):
+    """(RUN, plan) for each RUN that ``plan_run(facts, inst)`` has a plan for."""
+    for inst in facts.df.instructions:
+        if inst.keyword == "RUN":
+            p = plan_run(facts, inst)
+            if p is not None:
+                yield inst, p
+
+
+def shell_refusal(state) -> str | None:
+    if state.shell is not None and not (state.shell and POSIX_SHELLS.match(state.shell[0])):
+        return "a SHELL other than a POSIX shell is in force"
+    return None
+
+
+def mount_flag(target: str, account: Account, extra: str = "") -> str:
+    owner = ""
+    if account.uid:
+        owner = f",uid={account.uid}" + (f",gid={account.gid}" if account.gid is not None else "")
+    return f"--mount=type=cache,target={target}{extra}{owner}"
+
+
+# --- the plan for one RUN ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    caches: frozenset[str]  # the caches the RUN uses
+    skip: str | None = None
+    disabled_by: tuple[str, int] | None = None  # (variable, index of the ENV setting it)
+    mounts: list[str] = field(default_factory=list)
+    removals: Removals | None = None
+    link_mode: bool = False  # add ENV UV_LINK_MODE=copy before it
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.mounts or (self.removals and self.removals.spans))
+
+
+def _var_kind(facts, inst: Instruction, name: str) -> str:
+    var = facts.state(inst).vars.get(name)
+    return "the base image's ENV" if var is None else ("ARG" if var.is_arg else "ENV")
+
+
+def _literal_dir(facts, inst: Instruction, name: str, value) -> tuple[str | None, str | None]:
+    kind = _var_kind(facts, inst, name)
+    if value is UNKNOWN:
+        return None, f"{kind} {name} is set to a value not known here, so the cache's place is not known"
+    if not value.startswith("/") or ":" in value:
+        return None, f"{kind} {name}={value} is not one absolute path, so the cache's place is not known"
+    return posixpath.normpath(value), None
+
+
+def _conda_dir(facts, inst: Instruction, invs: list[Invocation], account: Account) -> tuple[str | None, str | None]:
+    state = facts.state(inst)
+    image = known_image(state.base)
+    pkgs = env(facts, inst, "CONDA_PKGS_DIRS")
+    if pkgs is not None:
+        return _literal_dir(facts, inst, "CONDA_PKGS_DIRS", pkgs)
+    targets = set()
+    for inv in invs:
+        if inv.tool != "conda" or inv.sub not in USES["conda"][0]:
+            continue
+        if inv.option_values("--root-prefix"):
+            return None, f"{inv.program} is given --root-prefix: its package cache is elsewhere"
+        root = image.conda_root if image else None
+        installed = re.fullmatch(r"(/\S+)/bin/(conda|mamba)", inv.program)
+        if installed:  # /opt/conda/bin/conda: the base installation's own conda lives in <root>/bin
+            root = installed.group(1)
+        elif inv.program.rpartition("/")[2] == "micromamba":
+            prefix = env(facts, inst, "MAMBA_ROOT_PREFIX")
+            if prefix is not None:
+                root, why = _literal_dir(facts, inst, "MAMBA_ROOT_PREFIX", prefix)
+                if why:
+                    return None, why
+        if root is None:
+            return None, f"the root prefix of {inv.program} (its package cache is <root prefix>/pkgs) is not known for this base image"
+        targets.add(posixpath.join(root, "pkgs"))
+    if len(targets) != 1:
+        return None, "the RUN's conda commands use different package caches"
+    if account.uid != 0 and not (image and account.uid is not None and account.uid == image.user.uid):
+        return None, f"conda runs as the non-root user {describe(account)}: whether it can write the root prefix's package cache is not known"
+    return targets.pop(), None
+
+
+def cache_dir(facts, inst: Instruction, key: str, invs: list[Invocation], account: Account) -> tuple[str | None, str | None]:
+    """Where cache ``key`` is for this RUN: (path, None) or (None, why it is not known)."""
+    cache = CACHES[key]
+    if cache.xdg_name is None:
+        return _conda_dir(facts, inst, invs, account)
+    value = env(facts, inst, cache.dir_env)
+    if value is not None:
+        return _literal_dir(facts, inst, cache.dir_env, value)
+    xdg = env(facts, inst, "XDG_CACHE_HOME")
+    if xdg is not None:
+        base, why = _literal_dir(facts, inst, "XDG_CACHE_HOME", xdg)
+        return (posixpath.join(base, cache.xdg_name), None) if base else (None, why)
+    home = env(facts, inst, "HOME")
+    if home is None:
+        if account.home is None:
+            return None, f"the home directory of the user {describe(account)} is not known"
+        home = account.home
+    else:
+        home, why = _literal_dir(facts, inst, "HOME", home)
+        if why:
+            return None, why
+    return posixpath.join(home, ".cache", cache.xdg_name), None
+
+
+def covers(mount_target: str, target: str, key: str) -> bool:
+    """Does an existing cache mount at ``mount_target`` hold the cache at ``target``?"""
+    t = posixpath.normpath(mount_target) if mount_target else ""
+    if t.count("/") < 2:  # "", "/", "/root", "/opt": not a cache folder
+        return False
+    name = CACHES[key].xdg_name
+    return under(target, t) or (name is not None and f".cache/{name}" in t) or (name is None and t.endswith("/pkgs"))
+
+
+def _disabler(facts, inst: Instruction, name: str) -> tuple[int | None, str]:
+    """The ENV instruction that alone sets ``name`` for this RUN, or why there is none."""
+    df = facts.df
+    setters = [
+        k for k in chain(df, facts.index(inst))
+        if df.instructions[k].keyword in ("ENV", "ARG") and re.search(rf"(^|\s){name}(=|\s|$)", df.instructions[k].args)
+    ]
+    kind = _var_kind(facts, inst, name)
+    if len(setters) == 1 and kind == "ENV":
+        return setters[0], ""
+    return None, f"{kind} {name} disables the cache and is not set by one ENV of this file"
+
+
+def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> Plan | None:
+    """What DF002 would do to one RUN (None: it installs nothing with the tools it knows)."""
+    script = facts.script(inst)
+    invs = facts.invocations(inst)
+    if script is None or invs is None:
+        if UNREADABLE_INSTALL.search(inst.args):
+            why = "exec form" if inst.json_form else "commands that cannot be read reliably"
+            return Plan(frozenset(CACHES), f"an install in a RUN with {why}: no cache mount added")
+        return None
+    users = [i for i in invs if i.tool in USES and i.sub in USES[i.tool][0]]
+    if not users:
+        return None
+    keys = frozenset(k for i in users for k in USES[i.tool][1])
+    tools = ", ".join(dict.fromkeys(i.tool.replace("uv-pip", "uv") for i in users))
+
+    def refuse(why: str) -> Plan:
+        return Plan(keys, f"{why}; no cache mount added")
+
+    why = frontend_refusal(facts.df)
+    if why:
+        return Plan(keys, why)
+    why = shell_refusal(facts.state(inst))
+    if why:
+        return refuse(why)
+    watched = {CACHES[k].dir_env for k in keys} | {CACHES[k].off_env for k in keys if CACHES[k].off_env} | set(MOVERS)
+    for inv in invs:
+        for w in inv.command.assignments:
+            if w.value.split("=", 1)[0] in watched:
+                return refuse(f"the RUN sets {w.value.split('=', 1)[0]}, which moves or disables the cache")
+        if inv.tool == "other" and inv.command.words and inv.command.words[0].value in ("export", "source", "."):
+            return refuse(f"the RUN changes its environment (export/source) before {tools} runs")
+        if inv.tool in ("pip", "uv", "uv-pip") and inv.option_values("--cache-dir"):
+            return refuse(f"{inv.program} is given --cache-dir: its cache is elsewhere")
+    for key in sorted(keys):
+        off = CACHES[key].off_env
+        if off and off not in allow_off and env(facts, inst, off) is not None:
+            env_idx, why = _disabler(facts, inst, off)
+            return Plan(keys, disabled_by=(off, env_idx)) if env_idx is not None else refuse(why)
+    account = who(facts, inst)
+    if isinstance(account, str):
+        return refuse(account)
+    text, offset, editable = script
+    removals = Removals(inst, facts.df.lines, facts.df.escape, text, offset, editable)
+    existing = existing_targets(facts, inst)
+    if existing is None:
+        return refuse("a cache mount of the RUN has a target with a variable not known here")
+    mounts: list[str] = []
+    targets: dict[str, str] = {}
+    for key in sorted(keys):
+        target, why = cache_dir(facts, inst, key, invs, account)
+        if why:
+            return refuse(why)
+        targets[key] = target
+        if any(covers(t, target, key) for t in existing):
+            continue
+        if account.uid is None:
+            return refuse(
+                f"{tools} runs as the non-root user {describe(account)}, whose uid is not certain "
+                "(a useradd/adduser without a uid gets one that depends on the image)"
+            )
+        mounts.append(mount_flag(target, account))
+    why = _defeaters(removals, invs, keys, targets, account)
+    if why:
+        return refuse(why)
+    link_mode = "uv" in keys and any(targets["uv"] in m for m in mounts) and env(facts, inst, "UV_LINK_MODE") is None
+    return Plan(keys, mounts=mounts, removals=removals, link_mode=link_mode)
+
+
+def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[str, str], account: Account) -> str | None:
+    for key in sorted(keys):
+        cache = CACHES[key]
+        for inv in invs:
+            if inv.tool not in cache.tools:
+                continue
+            for name, _, word in inv.options:
+                if name in cache.off_options:
+                    if not (word.value.startswith("--") or len(word.value) == 2):
+                        return f"'{word.value}' disables the cache and is grouped with other options"
+                    removals.word(word, word.value)
+            if inv.sub in cache.purges:
+                removals.command(inv)
+            if inv.tool == "conda" and inv.sub == "clean" and key == "conda":
+                names = {n for n, _, _ in inv.options}
+                if not names & {"--all", "--packages", "--tarballs", "--force-pkgs-dirs"}:
+                    continue
+                if not names <= CONDA_CLEAN_PKGS or inv.args:
+                    return f"'{removals.script[inv.command.start:inv.command.end]}' also cleans outside the package cache"
+                removals.command(inv)
+    homes = {account.home} if account.home else set()
+    dot_caches = {posixpath.join(h, ".cache") for h in homes} | {"/root/.cache"}
+
+    def is_cache(path: str) -> bool:
+        for h in homes | {"/root"}:
+            path = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, path)
+        path = re.sub(r"/\*?$", "", path)
+        if not path.startswith("/"):
+            return False
+        path = posixpath.normpath(path)
+        return path in dot_caches or any(under(path, t) for t in targets.values())
+
+    removals.rm(invs, is_cache)
+    return removals.refusal(invs)
+
+
+# --- the rule ----------------------------------------------------------------------------------------
+
+
+def _skip(line: int, reason: str) -> Skip:
+    return Skip(CODE, NAME, reason, line)
+
+
+def _edits(facts, inst: Instruction, p: Plan, link_mode: bool) -> list[Edit]:
+    df = facts.df
+    edits = []
+    if link_mode:
+        at = comment_block_start(df, inst)
+        edits.append(Edit(at, at, lines_text(df, at, ["ENV " + LINK_MODE]), (Expect("ENV", (), (LINK_MODE,)),)))
+    edits.append(add_mounts_edit(facts, inst, p.mounts, p.removals))
+    return edits
+
+
+def _message(p: Plan) -> str:
+    parts = []
+    if p.mounts:
+        parts.append("add a cache mount for " + ", ".join(m.split("target=", 1)[1].split(",", 1)[0] for m in p.mounts))
+    if p.link_mode:
+        parts.append(f"set {LINK_MODE} before it (uv's Docker guide)")
+    if p.removals.what:
+        parts.append("remove " + ", ".join(p.removals.what) + ", which defeats it")
+    return "; ".join(parts)
+
+
+def check(facts) -> list:
+    df = facts.df
+    out: list = []
+    add_syntax = facts.settings.add_syntax and df.directive("syntax") is None
+    disabled: dict[tuple[str, int], None] = {}
+    for inst, p in planned_runs(facts, plan):
+        if p.skip:
+            out.append(_skip(inst.lineno, p.skip))
+        elif p.disabled_by:
+            disabled.setdefault(p.disabled_by)
+        elif p.changes:
+            if inst.keyword_split:
+                out.append(_skip(inst.lineno, "the RUN keyword is split by a line continuation"))
+                continue
+            edits = _edits(facts, inst, p, p.link_mode)
+            if p.mounts and add_syntax:
+                edits.append(syntax_edit(df))
+            out.append(Fix(CODE, NAME, _message(p), inst.lineno, tuple(edits)))
+    for name, env_idx in disabled:
+        out.append(_unset_fix(facts, name, env_idx, add_syntax))
+    return out
+
+
+def _env_removal(facts, env_inst: Instruction, name: str) -> Edit | str:
+    """The edit that removes ``name`` from an ENV with other variables, or why it cannot."""
+    commands = split_commands(env_inst.args)
+    if commands is None or len(commands) != 1 or commands[0].words or env_inst.keyword_split:
+        return f"ENV {name} disables the cache and this ENV cannot be edited reliably"
+    pairs = commands[0].assignments
+    if len(pairs) == 1:
+        # The engine never drops an instruction (its check treats that as a loss).
+        return f"ENV {name} disables the cache and is the only variable of its ENV, which dockfix does not delete"
+    word = next(w for w in pairs if w.value.split("=", 1)[0] == name)
+    span = word_span(env_inst, env_inst.args_offset + word.start, env_inst.args_offset + word.end)
+    return rewrite_instruction(facts.df, env_inst, delete_expect(env_inst, [span]), [span])
+
+
+def _unset_fix(facts, name: str, env_idx: int, add_syntax: bool) -> Fix | Skip:
+    """Remove ENV ``name`` and mount the cache on every RUN it affected: all or nothing."""
+    df = facts.df
+    env_inst = df.instructions[env_idx]
+    key = next(k for k, c in CACHES.items() if c.off_env == name)
+    removal = _env_removal(facts, env_inst, name)
+    if isinstance(removal, str):
+        return _skip(env_inst.lineno, f"{removal}; no cache mount added")
+    edits = [removal]
+    link_modes: list[int] = []
+    lines = []
+    for k in range(env_idx + 1, len(df.instructions)):
+        inst = df.instructions[k]
+        if inst.keyword != "RUN" or env_idx not in chain(df, k):
+            continue
+        p = plan(facts, inst, frozenset({name}))
+        if p is None or key not in p.caches:
+            continue
+        if p.skip or p.disabled_by or inst.keyword_split:
+            why = p.skip or (f"{p.disabled_by[0]} is set too" if p.disabled_by else "its keyword is split")
+            return _skip(env_inst.lineno, f"ENV {name} disables the cache; removing it needs a cache mount on the RUN at line {inst.lineno}, but: {why}")
+        link_mode = p.link_mode and not any(j in chain(df, k) for j in link_modes)
+        if link_mode:
+            link_modes.append(k)
+        edits.extend(_edits(facts, inst, p, link_mode))
+        lines.append(str(inst.lineno))
+    if add_syntax and lines:
+        edits.append(syntax_edit(df))
+    message = (
+        f"remove ENV {name}, which disables the cache (this changes the image's environment), and add cache "
+        f"mounts to the RUNs it affected (lines {', '.join(lines) or 'none'})"
+    )
+    return Fix(CODE, NAME, message, env_inst.lineno, tuple(edits), Applicability.UNSAFE)

@@ -1,0 +1,264 @@
+"""DF003 deps-before-project: install the dependencies from the manifests, then the project.
+
+    COPY . .                          COPY pyproject.toml poetry.lock ./
+    RUN poetry install --only main -> RUN poetry install --only main --no-root
+                                      COPY . .
+                                      RUN poetry install --only main
+
+An install of the project itself (``poetry install``, ``uv sync``, ``pdm install``/``sync``,
+``pip install .``/``-e .``/``.[extra]``, ``python setup.py install|develop``) needs the whole
+application, so it stays after the broad COPY. Right before that COPY the rule inserts a COPY of
+the manifests and the same command asking for the dependencies only; the broad COPY moves down to
+just before the install when other instructions stood between them, so the new step runs in the
+same state as the install. Every check of DF001 applies (``dockfix.reorder``).
+
+For ``pip install .`` the dependencies come from ``project.project_deps`` (read statically):
+requirements files the project reads are copied and installed with ``-r`` (safe); a literal list
+written into the Dockerfile could go stale when the project changes, so that fix is unsafe.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+
+from ..analysis import relative
+from ..edits import (
+    block,
+    comment_block_start,
+    expect_of,
+    insert_before,
+    lines_text,
+    remove_block,
+)
+from ..installers import PROJECT_VENV, Manifest, deps_only, expand, project_install
+from ..model import Applicability, Expect, Fix, Instruction
+from ..reorder import (
+    BroadCopy,
+    Refuse,
+    check_between,
+    check_mounts,
+    check_same_meaning,
+    command_touches,
+    each_install,
+    install_cwd,
+    local_word,
+    manifest_copy,
+    preflight,
+    to_context,
+)
+from ..shell import Invocation
+
+CODE = "DF003"
+NAME = "deps-before-project"
+SUMMARY = "install the dependencies from the manifests before copying the application, the project after"
+
+_PROJECT_ARG = re.compile(r"(?P<path>(?:\.|\.\.|/)[^\[\]]*?)(?:\[(?P<extras>[A-Za-z0-9_.,\s-]*)\])?")
+
+
+def check(facts) -> list:
+    return each_install(
+        facts, CODE, NAME,
+        lambda invs: next((n for n, inv in enumerate(invs) if _kind(inv)), None),
+        lambda broad, k, inst, invs, t: _plan(facts, broad, k, inst, invs, t),
+    )
+
+
+def _kind(inv: Invocation) -> str | None:
+    """What kind of project install ``inv`` is: poetry, uv, pdm, pip, setup.py; None if none."""
+    found = project_install(inv)
+    if found:
+        return found
+    if inv.tool == "pip" and inv.sub == "install" and _pip_project_words(inv):
+        return "pip"
+    if inv.tool == "setup.py" and inv.sub in ("install", "develop"):
+        return "setup.py"
+    return None
+
+
+def _pip_project_words(inv: Invocation) -> list:
+    """The words of a pip install that name a local project directory (``.``, ``-e .``, ``.[web]``)."""
+    words = []
+    for name, value, word in inv.options:
+        if name == "--editable" and value is not None and _PROJECT_ARG.fullmatch(value):
+            words.append((word, value))
+    words += [(w, w.value) for w in inv.args if not w.has_expansion and _PROJECT_ARG.fullmatch(w.value)]
+    return words
+
+
+def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation], t: int) -> Fix | None:
+    df = facts.df
+    c = broad.inst
+    st = facts.states[k]
+    preflight(facts, broad, install, invs, st)
+    script = facts.script(install)
+    if script is None or not script[2]:
+        raise Refuse(f"the RUN at line {install.lineno} is not a plain shell command dockfix can repeat", install.lineno)
+    for j in range(broad.index + 1, k):
+        check_between(facts, broad, df.instructions[j], facts.states[j])
+    check_same_meaning(facts, broad, st)
+    check_mounts(install, st, broad.dest)
+
+    cwd = install_cwd(facts, install, invs)[t][1]
+    prefix = [_repeatable(inv, st, broad.dest, install) for inv in invs[:t]]
+    target = invs[t]
+    if target.command.redirects or target.command.compound:
+        raise Refuse(f"the install at line {install.lineno} is part of a larger shell construct", install.lineno)
+    kind = _kind(target)
+    if kind in ("pip", "setup.py"):
+        planned = _pip_plan(facts, broad, install, target, cwd, kind)
+    else:
+        planned = _locked_plan(facts, broad, install, target, cwd)
+    if planned is None:
+        return None
+    manifests, words, applicability, how, marker = planned
+
+    flags = [f.raw for f in install.flags]
+    run_script = " && ".join(prefix + [" ".join(words)])
+    if _already_split(facts, broad, kind, marker):
+        return None
+    copy_lines, expects = manifest_copy(facts, broad, manifests, k)
+    keyword = install.raw_keyword
+    run_line = " ".join([keyword, *flags, run_script])
+    new_lines = copy_lines + [run_line]
+    new_expects = expects + (Expect("RUN", tuple(flags), tuple(run_script.split())),)
+    c_start = comment_block_start(df, c)
+    if k == broad.index + 1:
+        edits = (insert_before(df, c_start, lines_text(df, c_start, new_lines), new_expects),)
+    else:  # the broad COPY moves down to the install, the new step goes right above it
+        r_start = comment_block_start(df, install)
+        text = lines_text(df, r_start, new_lines) + block(df, c_start, c.end + 1)
+        edits = (remove_block(df, c_start, c.end + 1), insert_before(df, r_start, text, new_expects + (expect_of(c),)))
+    source = f" from {', '.join(m[0] for m in manifests)}" if manifests else ""
+    msg = f"install the dependencies ({how}){source} before the COPY at line {c.lineno}; the project install at line {install.lineno} stays after it"
+    return Fix(CODE, NAME, msg, c.lineno, edits, applicability)
+
+
+DEPS_ONLY_OPTIONS = {"--no-root", "--no-install-project", "--no-install-workspace", "--no-self"}
+
+
+def _already_split(facts, broad: BroadCopy, kind: str, marker: tuple[str, ...]) -> bool:
+    """Is there a dependencies step already, between the stage's start and the broad COPY?
+
+    poetry/uv/pdm: a run of the same tool with its dependencies-only option; pip: a RUN whose
+    words hold ``marker`` (the ``-r`` options or requirements the dependencies step installs).
+    """
+    stage = facts.df.stage_of(broad.index)
+    for inst in facts.df.instructions[stage.start + 1 : broad.index]:
+        if inst.keyword != "RUN":
+            continue
+        if marker and f" {' '.join(marker)} " in f" {' '.join(inst.args.split())} ":
+            return True
+        for inv in facts.invocations(inst) or ():
+            if _kind(inv) == kind and DEPS_ONLY_OPTIONS & {name for name, _, _ in inv.options}:
+                return True
+    return False
+
+
+def _repeatable(inv: Invocation, st, dest: str, install: Instruction) -> str:
+    """The text of a command that runs before the install in the same RUN, if the dependencies
+    step may run it too (it runs again in the original RUN); otherwise Refuse."""
+    cmd = inv.command
+    text = " ".join(w.raw for w in cmd.assignments + cmd.words)
+    if cmd.op_after != "&&" or cmd.compound or cmd.redirects:
+        raise Refuse(f"the RUN at line {install.lineno} runs '{text}' before the install, not joined with &&", install.lineno)
+    ok = (
+        inv.tool == "cd"
+        or (inv.tool == "poetry" and inv.sub == "config")
+        or (inv.tool == "pip" and inv.sub == "install" and command_touches(inv, st, dest) is None)
+        or (inv.tool == "other" and cmd.words and cmd.words[0].value in ("export", "set", "true", ":", "echo") and command_touches(inv, st, dest) is None)
+    )
+    if not ok:
+        raise Refuse(f"the RUN at line {install.lineno} runs '{text}' before the install; dockfix cannot repeat it in the dependencies step", install.lineno)
+    return text
+
+
+def _locked_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cwd: str):
+    """poetry / uv / pdm: the same command with its dependencies-only option."""
+    ctx = facts.ctx
+    try:
+        d = deps_only(inv, ctx, lambda rel: _dir(facts, broad, cwd, rel, install))
+    except Refuse as r:
+        raise Refuse(r.reason, install.lineno) from None
+    if d is None:
+        return None
+    proj = _dir(facts, broad, cwd, d.project, install)
+    venv = posixpath.normpath(posixpath.join(proj, PROJECT_VENV))
+    if ctx.exists(venv) and not ctx.is_ignored(venv):
+        raise Refuse(f"the build context has {venv}, which the dependencies step would also create", install.lineno)
+    files = _expand(facts, install, [(posixpath.normpath(posixpath.join(proj, m.path)), m) for m in d.manifests])
+    added = d.words[len(inv.command.words):]
+    words = [w.raw for w in inv.command.assignments] + list(d.words)
+    return [(f, broad.image_path(f)) for f in files], words, Applicability.SAFE, " ".join(added), ()
+
+
+def _quote(requirement: str) -> str:
+    """A requirement as one shell word: bare when safe, else single- or double-quoted."""
+    if "'" in requirement and not any(ch in requirement for ch in '"$`\\!'):
+        return f'"{requirement}"'
+    return shlex.quote(requirement)
+
+
+def _dir(facts, broad: BroadCopy, cwd: str, rel: str, install: Instruction) -> str:
+    path = to_context(facts, broad, cwd, rel, install)
+    if not facts.ctx.is_dir(path):
+        raise Refuse(f"the project directory {path} is not in the build context", install.lineno)
+    return path
+
+
+def _expand(facts, install: Instruction, manifests: list[tuple[str, Manifest]]) -> list[str]:
+    try:
+        return expand(facts.ctx, manifests)
+    except Refuse as r:
+        raise Refuse(r.reason, install.lineno) from None
+
+
+def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cwd: str, kind: str):
+    """pip install . / python setup.py install: the project's dependencies, read statically."""
+    from ..project import project_deps
+
+    text = " ".join(w.raw for w in inv.command.words)
+    if kind == "pip":
+        found = _pip_project_words(inv)
+        if len(found) != 1:
+            raise Refuse(f"'{text}' installs several local projects", install.lineno)
+        word, value = found[0]
+        m = _PROJECT_ARG.fullmatch(value)
+        path, extras = m.group("path"), [e.strip() for e in (m.group("extras") or "").split(",") if e.strip()]
+        drop = set(inv.option_words(word)) if word not in inv.args else {word}
+        if inv.unknown or any(local_word(w) for w in inv.args if w not in drop):
+            raise Refuse(f"'{text}' installs other local files or has options dockfix does not know", install.lineno)
+        if inv.option_values("--no-deps"):
+            return None
+        program = [w.raw for w in inv.command.assignments] + [w.raw for w in inv.command.words if w not in drop]
+    else:
+        if inv.options or inv.args:
+            raise Refuse(f"'{text}' has options dockfix does not carry over to pip", install.lineno)
+        path, extras = ".", []
+        program = [w.raw for w in inv.command.assignments] + [inv.command.words[0].raw, "-m", "pip", "install"]
+    proj = _dir(facts, broad, cwd, path, install)
+    deps = project_deps(facts.ctx, proj)
+    if deps.dependencies is None:
+        raise Refuse(f"the project's dependencies are not known statically: {deps.reason}", install.lineno)
+    unknown = [e for e in extras if e not in deps.optional]
+    if extras and deps.optional_reason:
+        raise Refuse(f"the extras are not known statically: {deps.optional_reason}", install.lineno)
+    if unknown:
+        raise Refuse(f"the project has no extra {unknown[0]!r}", install.lineno)
+    wanted = list(deps.dependencies) + [r for e in extras for r in deps.optional[e]]
+    if not wanted:
+        return None
+    if deps.dependency_files and not extras:
+        files = _expand(facts, install, [(f, Manifest(f, "requirements")) for f in deps.dependency_files])
+        images = [(f, broad.image_path(f)) for f in files]
+        added = []
+        for f, image in images:
+            rel = relative(image, cwd)
+            if rel is None:
+                raise Refuse(f"{f} is not below the directory the install runs in", install.lineno)
+            added += ["-r", rel]
+        applicability = Applicability.UNSAFE if kind == "setup.py" else Applicability.SAFE
+        return images, program + added, applicability, " ".join(added), tuple(added)
+    quoted = [_quote(r) for r in wanted]
+    return [], program + quoted, Applicability.UNSAFE, f"{len(wanted)} requirement{'s' if len(wanted) > 1 else ''} written out from {deps.source}" + (f" and the extras {', '.join(extras)}" if extras else ""), tuple(" ".join(quoted).split())

@@ -1,0 +1,365 @@
+"""Who runs each instruction: user name, uid, gid and home, and what the base image provides.
+
+Accounts come from the Dockerfile itself: ``useradd``/``adduser``/``groupadd``/``addgroup``/``usermod``
+commands in the RUN instructions of the stage and of the stages it is built ``FROM``, numeric
+``USER uid:gid``, ARG defaults used as ``useradd -u $UID``. A few well-known base images add their own
+accounts, default user and environment (``KNOWN_IMAGES``). Anything that is not certain stays None: a
+``useradd`` without ``-u`` gets a uid that depends on the image, so its uid is None.
+
+``who(facts, inst)`` answers with an ``Account`` or, when the user itself is not known, the reason.
+``env(facts, inst, name)`` reads a variable as a RUN sees it (ENV, ARG defaults, the known image's ENV).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from .analysis import _VAR, NON_ROOT_BASES, State
+from .model import Dockerfile, Instruction
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str | None
+    uid: int | None  # None: not certain
+    gid: int | None
+    home: str | None
+
+
+ROOT = Account("root", 0, 0, "/root")
+
+
+@dataclass(frozen=True)
+class Image:
+    """What a well-known base image provides (documented by the image's own Dockerfile)."""
+
+    user: Account  # the image's default USER
+    env: Mapping[str, str] = field(default_factory=dict)
+    conda_root: str | None = None  # the conda root prefix (package cache: <root>/pkgs)
+
+
+_MAMBAUSER = Account("mambauser", 57439, 57439, "/home/mambauser")
+_JOVYAN = Account("jovyan", 1000, 100, "/home/jovyan")
+_JUPYTER = Image(
+    _JOVYAN,
+    {"NB_USER": "jovyan", "NB_UID": "1000", "NB_GID": "100", "HOME": "/home/jovyan", "CONDA_DIR": "/opt/conda"},
+    "/opt/conda",
+)
+_CONDA = Image(ROOT, {}, "/opt/conda")
+# Prefix match on the image reference (lower case). Sources: mamba-org/micromamba-docker's Dockerfile
+# (mambauser 57439:57439, MAMBA_ROOT_PREFIX=/opt/conda), jupyter/docker-stacks' docker-stacks-foundation
+# (jovyan uid 1000 in group users (100), ENV HOME=/home/jovyan, CONDA_DIR=/opt/conda), and the conda
+# distributions' images, which install into /opt/conda as root.
+KNOWN_IMAGES: dict[str, Image] = {
+    "mambaorg/micromamba": Image(
+        _MAMBAUSER,
+        {"MAMBA_USER": "mambauser", "MAMBA_USER_ID": "57439", "MAMBA_USER_GID": "57439", "MAMBA_ROOT_PREFIX": "/opt/conda"},
+        "/opt/conda",
+    ),
+    "jupyter/": _JUPYTER,
+    "quay.io/jupyter/": _JUPYTER,
+    "continuumio/miniconda3": _CONDA,
+    "continuumio/anaconda3": _CONDA,
+    "condaforge/miniforge3": _CONDA,
+    "condaforge/mambaforge": _CONDA,
+}
+
+# Images known to be Debian or Ubuntu unless the tag says otherwise (alpine, windows).
+_DEBIAN_REPOSITORIES = ("python", "debian", "ubuntu", "buildpack-deps")
+_UV_DEBIAN_TAG = re.compile(r"bookworm|trixie|bullseye|debian")
+
+
+def _repository_and_tag(base: str) -> tuple[str, str]:
+    ref = base.lower().split("@", 1)[0]
+    repository, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        repository = repository.removeprefix(prefix)
+    return repository, tag
+
+
+def known_image(base: str) -> Image | None:
+    ref = base.lower()
+    return next((img for prefix, img in KNOWN_IMAGES.items() if ref.startswith(prefix)), None)
+
+
+def is_debian(base: str) -> bool:
+    """Is the external base image known to be Debian or Ubuntu?"""
+    repository, tag = _repository_and_tag(base)
+    if "$" in base or "alpine" in tag or "windows" in tag or "nanoserver" in tag:
+        return False
+    if repository in _DEBIAN_REPOSITORIES:
+        return True
+    return repository == "ghcr.io/astral-sh/uv" and bool(_UV_DEBIAN_TAG.search(tag))
+
+
+# --- the stage chain ------------------------------------------------------------------------------
+
+
+def chain(df: Dockerfile, idx: int) -> list[int]:
+    """Indexes of the instructions that build the state before instruction ``idx``, in order:
+    those of the stages it is built FROM (recursively), then its own stage's up to ``idx``."""
+    stage = df.stage_of(idx)
+    if stage is None:
+        return []
+    words = df.instructions[stage.start].args.split()
+    ref = words[0].lower() if words else ""
+    parent = next(
+        (st for st in df.stages[: stage.index] if st.name == ref or str(st.index) == ref), None
+    )
+    before = chain(df, parent.end - 1) + [parent.end - 1] if parent is not None else []
+    return before + list(range(stage.start, idx))
+
+
+# --- variables as a RUN sees them -------------------------------------------------------------------
+
+
+UNKNOWN = object()  # a variable that is set, to a value not known here
+
+
+def env(facts, inst: Instruction, name: str):
+    """The value of ``name`` in the environment of ``inst``: a string, None when unset, UNKNOWN."""
+    return _lookup(facts.state(inst), name)
+
+
+def _lookup(state: State, name: str):
+    var = state.vars.get(name)
+    if var is not None:
+        return UNKNOWN if var.value is None else var.value
+    image = known_image(state.base)
+    if image is not None and name in image.env:
+        return image.env[name]
+    return None
+
+
+def expand(state: State, text: str) -> str | None:
+    """``text`` with its variables replaced (ARG defaults count); None when any is not known."""
+    failed = False
+
+    def sub(m: re.Match) -> str:
+        nonlocal failed
+        value = _lookup(state, m.group(1) or m.group(4))
+        if m.group(2) or not isinstance(value, str):
+            failed = True
+            return ""
+        return value
+
+    out = _VAR.sub(sub, text)
+    return None if failed else out
+
+
+# --- accounts made by RUN commands ----------------------------------------------------------------
+
+
+@dataclass
+class _Accounts:
+    users: dict[str, Account] = field(default_factory=dict)
+    groups: dict[str, int | None] = field(default_factory=lambda: {"root": 0, "users": 100})
+
+    def gid_of(self, group: str | None) -> int | None:
+        if group is None:
+            return None
+        if group.isdigit():
+            return int(group)
+        return self.groups.get(group)
+
+
+# option tables: spelling -> (canonical, takes a value)
+def _options(*entries: str) -> dict[str, tuple[str, bool]]:
+    table = {}
+    for entry in entries:
+        names = entry.rstrip("=").split()
+        for n in names:
+            table[n] = (names[0], entry.endswith("="))
+    return table
+
+
+_USERADD = _options(
+    "-u --uid=", "-g --gid=", "-d --home-dir --home=", "-b --base-dir=", "-s --shell=", "-c --comment=",
+    "-G --groups=", "-k --skel=", "-K --key=", "-e --expiredate=", "-f --inactive=", "-p --password=",
+    "-R --root=", "-P --prefix=", "-Z --selinux-user=", "-m --create-home", "-M --no-create-home",
+    "-r --system", "-U --user-group", "-N --no-user-group", "-o --non-unique", "-l --no-log-init",
+    "-F --add-subids-for-system",
+)
+_USERMOD = _options(
+    "-u --uid=", "-g --gid=", "-d --home=", "-l --login=", "-s --shell=", "-c --comment=", "-G --groups=",
+    "-e --expiredate=", "-f --inactive=", "-p --password=", "-R --root=", "-P --prefix=", "-a --append",
+    "-m --move-home", "-o --non-unique", "-L --lock", "-U --unlock",
+)
+_GROUPADD = _options("-g --gid=", "-K --key=", "-p --password=", "-R --root=", "-P --prefix=", "-r --system",
+                     "-f --force", "-o --non-unique", "-U --users=")
+_DEBIAN_ADDUSER = _options(
+    "--uid=", "--gid=", "--ingroup=", "--home=", "--shell=", "--gecos=", "--comment=", "--firstuid=",
+    "--lastuid=", "--firstgid=", "--lastgid=", "--add-extra-groups", "--add_extra_groups", "--system",
+    "--group", "--disabled-password", "--disabled-login", "--no-create-home", "--quiet -q", "--debug",
+    "--force-badname", "--allow-badname", "--allow-all-names", "--conf=", "--encrypt-home", "--verbose",
+)
+_BUSYBOX_ADDUSER = _options("-h=", "-g=", "-s=", "-G=", "-k=", "-u=", "-S", "-D", "-H")
+_BUSYBOX_ADDGROUP = _options("-g=", "-S")
+
+
+def _getopt(words: list[str], table: Mapping[str, tuple[str, bool]]) -> tuple[dict[str, str | None], list[str]] | None:
+    """Options (canonical -> value) and operands; None when a word is not understood."""
+    opts: dict[str, str | None] = {}
+    operands: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        i += 1
+        if w.startswith("--"):
+            name, eq, value = w.partition("=")
+            if name not in table:
+                return None
+            canonical, takes = table[name]
+            if takes and not eq:
+                if i >= len(words):
+                    return None
+                value, i = words[i], i + 1
+            opts[canonical] = value if takes else None
+        elif w.startswith("-") and len(w) > 1:
+            for k, letter in enumerate(w[1:]):
+                found = table.get("-" + letter)
+                if found is None:
+                    return None
+                canonical, takes = found
+                if not takes:
+                    opts[canonical] = None
+                    continue
+                rest = w[k + 2 :]
+                if not rest:
+                    if i >= len(words):
+                        return None
+                    rest, i = words[i], i + 1
+                opts[canonical] = rest
+                break
+        else:
+            operands.append(w)
+    return opts, operands
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _record(accounts: _Accounts, program: str, words: list[str]) -> None:
+    """Apply one account-management command (its words already expanded) to ``accounts``."""
+    if program in ("groupadd", "addgroup"):
+        debian = program == "addgroup" and any(w.startswith("--") for w in words)
+        table = _GROUPADD if program == "groupadd" or debian else _BUSYBOX_ADDGROUP
+        parsed = _getopt(words, _DEBIAN_ADDUSER if debian else table)
+        if parsed is None:
+            return
+        opts, operands = parsed
+        if len(operands) == 1:
+            accounts.groups[operands[0]] = _int(opts.get("--gid") if debian else opts.get("-g"))
+        return
+    if program == "usermod":
+        parsed = _getopt(words, _USERMOD)
+        if parsed is None or len(parsed[1]) != 1 or parsed[1][0] not in accounts.users:
+            return
+        opts, (name,) = parsed
+        old = accounts.users.pop(name)
+        if "-l" in opts:  # renamed: the old facts may no longer hold under the new name
+            return
+        accounts.users[name] = replace(
+            old,
+            uid=_int(opts["-u"]) if "-u" in opts else old.uid,
+            gid=accounts.gid_of(opts["-g"]) if "-g" in opts else old.gid,
+            home=opts.get("-d", old.home),
+        )
+        return
+    account = _new_account(accounts, program, words)
+    if account is not None:
+        accounts.users[account.name] = account
+
+
+def _new_account(accounts: _Accounts, program: str, words: list[str]) -> Account | None:
+    if program == "useradd":
+        parsed = _getopt(words, _USERADD)
+        if parsed is None or len(parsed[1]) != 1:
+            return None
+        opts, (name,) = parsed
+        home = opts.get("-d") or posixpath.join(opts.get("-b") or "/home", name)
+        return Account(name, _int(opts.get("-u")), accounts.gid_of(opts.get("-g")), home)
+    if any(w.startswith("--") for w in words) or not any(w.startswith("-") for w in words):
+        parsed = _getopt(words, _DEBIAN_ADDUSER)  # Debian's adduser
+        if parsed is None or len(parsed[1]) != 1:
+            return None
+        opts, (name,) = parsed
+        # A system user's default home changed between adduser versions (/home/NAME, /nonexistent).
+        home = opts.get("--home") or (None if "--system" in opts else "/home/" + name)
+        gid = _int(opts.get("--gid")) if "--gid" in opts else accounts.gid_of(opts.get("--ingroup"))
+        return Account(name, _int(opts.get("--uid")), gid, home)
+    parsed = _getopt(words, _BUSYBOX_ADDUSER)  # BusyBox (Alpine): adduser -D -u 1000 -G app -h /home/app app
+    if parsed is None or len(parsed[1]) != 1:
+        return None
+    opts, (name,) = parsed
+    return Account(name, _int(opts.get("-u")), accounts.gid_of(opts.get("-G")), opts.get("-h") or "/home/" + name)
+
+
+_ACCOUNT_PROGRAMS = ("useradd", "adduser", "groupadd", "addgroup", "usermod")
+
+
+def _accounts(facts, indexes: list[int], image: Image | None) -> _Accounts:
+    accounts = _Accounts()
+    if image is not None:
+        accounts.users[image.user.name] = image.user
+    for k in indexes:
+        inst = facts.df.instructions[k]
+        if inst.keyword != "RUN":
+            continue
+        state = facts.states[k]
+        for inv in facts.invocations(inst) or ():
+            words = inv.command.words
+            if not words or words[0].value.rpartition("/")[2] not in _ACCOUNT_PROGRAMS:
+                continue
+            expanded = [expand(state, w.value) for w in words[1:]]
+            if None not in expanded:
+                _record(accounts, words[0].value.rpartition("/")[2], expanded)
+    return accounts
+
+
+# --- who runs an instruction ----------------------------------------------------------------------
+
+
+def who(facts, inst: Instruction) -> Account | str:
+    """The account that runs ``inst``; a string says why it is not known."""
+    df = facts.df
+    idx = facts.index(inst)
+    indexes = chain(df, idx)
+    state = facts.state(inst)
+    image = known_image(state.base)
+    user_idx = next((k for k in reversed(indexes) if df.instructions[k].keyword == "USER"), None)
+    if user_idx is None:
+        if image is not None:
+            return image.user
+        if state.is_root():
+            return ROOT
+        if state.is_root() is None:
+            return "the base image is a variable, so the user that runs the RUN is not known"
+        known = next((u for p, u in NON_ROOT_BASES.items() if state.base.lower().startswith(p)), None)
+        return f"the base image runs as the non-root user {known or '(unnamed)'}, whose uid and home are not known"
+    raw = df.instructions[user_idx].args.strip()
+    spec = expand(facts.states[user_idx], raw)
+    if not spec:
+        return f"USER {raw} names a variable whose value is not known"
+    name, _, group = spec.partition(":")
+    accounts = _accounts(facts, indexes, image)
+    if name in ("root", "0"):
+        account = ROOT
+    elif name.isdigit():
+        uid = int(name)
+        account = next((a for a in accounts.users.values() if a.uid == uid), Account(None, uid, None, None))
+    elif name in accounts.users:
+        account = accounts.users[name]
+    else:
+        return f"USER {raw}: the user {name} is not created in this Dockerfile, so its uid and home are not known"
+    if group:
+        account = replace(account, gid=accounts.gid_of(group))
+    return account
+
+
+def describe(account: Account) -> str:
+    return account.name or f"uid {account.uid}"
