@@ -1,6 +1,8 @@
 """The command-line contract: streams, exit codes, files written or left alone."""
 
+import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -153,3 +155,55 @@ def test_readonly_directory_write_fails_cleanly(project):
     finally:
         os.chmod(project, 0o755)
     assert p.returncode == 2 and (project / "Dockerfile").read_bytes() == NAIVE
+
+
+# --- bulk options ------------------------------------------------------------------------------
+
+
+def test_statistics_replace_the_diff(project):
+    p = dockfix("--statistics", "Dockerfile", cwd=project)
+    assert p.returncode == 0
+    rows = [line.split("\t") for line in p.stdout.decode().splitlines()]
+    assert [(r[0].strip(), r[1], r[2].strip()) for r in rows] == [("1", "DF001", "applied"), ("1", "DF002", "applied")]
+
+
+def test_summary_counts_per_rule_and_refusals_per_reason(project):
+    (project / "b.Dockerfile").write_bytes(b"FROM python:3.11\nUSER app\nRUN pip install flask\n")
+    (project / "c.Dockerfile").write_bytes(b"FROM python:3.11\nUSER bob\nRUN pip install flask\n")
+    err = dockfix("--check", ".", cwd=project).stderr.decode()
+    assert "1 file would change, 2 left alone with reasons." in err
+    assert "  DF001: 1 would fix\n" in err and "  DF002: 1 would fix, 2 refused\n" in err
+    assert re.search(r"Refusals by reason:\n +2  DF002 \S", err), err  # the two users' reasons count as one
+
+
+def test_unsafe_fixes_are_shown_not_applied(project, monkeypatch):
+    (project / ".dockfix.toml").write_text("unsafe-fixes = true\n")
+    p = dockfix("--no-unsafe-fixes", "--format", "json", "Dockerfile", cwd=project)
+    assert p.returncode == 0 and json.loads(p.stdout)["files"][0]["outcome"] == "changed"
+
+
+def test_config_and_cli(project):
+    (project / "pyproject.toml").write_text('[tool.dockfix]\nignore = ["DF002"]\n')
+    assert b"--mount" not in dockfix("Dockerfile", cwd=project).stdout
+    assert b"--mount" in dockfix("--no-config", "Dockerfile", cwd=project).stdout
+    (project / "pyproject.toml").write_text('[tool.dockfix]\nignore = ["DF002"]\nbogus = 1\n')
+    p = dockfix("Dockerfile", cwd=project)
+    assert p.returncode == 2 and "unknown key bogus" in p.stderr.decode()
+
+
+def test_exclude_and_allow_empty(project):
+    (project / "old").mkdir()
+    (project / "old" / "Dockerfile").write_bytes(NAIVE)
+    p = dockfix("--check", "--exclude", "old/", "--exclude", "/Dockerfile", ".", cwd=project)
+    assert p.returncode == 2 and b"no Dockerfiles found" in p.stderr
+    assert dockfix("--check", "--allow-empty", "--exclude", "old/", "--exclude", "/Dockerfile", ".", cwd=project).returncode == 0
+
+
+def test_unknown_format_is_a_usage_error(project):
+    p = dockfix("--format", "xml", "Dockerfile", cwd=project)
+    assert p.returncode == 2 and b"unknown format xml" in p.stderr
+
+
+def test_sarif_for_stdin_has_no_locations(project):
+    p = dockfix("--format", "sarif", "-", cwd=project, stdin=NAIVE)
+    assert p.returncode == 0 and json.loads(p.stdout)["runs"][0]["results"] == []

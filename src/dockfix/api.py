@@ -51,6 +51,7 @@ def fix_bytes(
     result.fixes = outcome.applied
     result.skips = outcome.skips + [Skip("DF999", "internal", e, 0) for e in outcome.errors]
     result.unapplied = outcome.unapplied
+    result.warnings, result.suppressed = outcome.warnings, outcome.suppressed
     result.patched = outcome.df.encode(outcome.df.text) if outcome.applied else data
     if result.patched != data:
         result.outcome = "changed"

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import List, Optional
 
 import typer
-
-from .model import Settings
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
@@ -31,7 +30,7 @@ def _color(stream, flag: Optional[bool]) -> bool:
         return flag
     if os.environ.get("NO_COLOR"):
         return False
-    return hasattr(stream, "isatty") and stream.isatty()
+    return _tty(stream)
 
 
 def _colorize(diff: str) -> str:
@@ -56,11 +55,17 @@ def main_command(
     write: bool = typer.Option(False, "--write", "-w", help="Apply the changes to the files."),
     check: bool = typer.Option(False, "--check", help="Exit 1 if any file would change; write nothing."),
     diff: bool = typer.Option(False, "--diff", help="Print the diff (the default unless --write, --check or stdin)."),
-    context: Optional[str] = typer.Option(None, "--context", help="The build context (default: each Dockerfile's folder)."),
+    context: Optional[str] = typer.Option(None, "--context", help="The build context (default: from compose files, else each Dockerfile's folder)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes (comma separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes (comma separated)."),
-    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
-    add_syntax: bool = typer.Option(False, "--add-syntax", help="Add '# syntax=docker/dockerfile:1' where a cache mount is added."),
+    unsafe_fixes: Optional[bool] = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe."),
+    add_syntax: Optional[bool] = typer.Option(None, "--add-syntax/--no-add-syntax", help="Add '# syntax=docker/dockerfile:1' where a cache mount is added."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Skip paths matching this gitignore-style pattern (repeatable)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="A directory without Dockerfiles is not an error (bulk runs)."),
+    no_config: bool = typer.Option(False, "--no-config", help="Ignore .dockfix.toml and [tool.dockfix] in pyproject.toml."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes (default: all cores)."),
+    output_format: str = typer.Option("text", "--format", help="stdout: text (diffs), json or sarif."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print counts per rule code instead of diffs."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only diffs and errors."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the diff (default: on a terminal)."),
     explain: Optional[str] = typer.Option(None, "--explain", help="Print the documentation of a rule code and exit."),
@@ -80,71 +85,161 @@ def main_command(
     if write and check:
         _error("--write and --check cannot be used together")
         raise typer.Exit(EXIT_ERROR)
-    from .rules import BY_CODE
+    if output_format not in FORMATS:
+        _error(f"unknown format {output_format} (known: {', '.join(FORMATS)})")
+        raise typer.Exit(EXIT_ERROR)
+    from .config import Overrides, unknown_codes
 
     sel, ign = _codes(select), _codes(ignore) or frozenset()
-    unknown = sorted(c for c in (sel or frozenset()) | ign if c not in BY_CODE)
+    unknown = unknown_codes((sel or frozenset()) | ign)
     if unknown:
+        from .rules import BY_CODE
+
         _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
         raise typer.Exit(EXIT_ERROR)
-    settings = Settings(select=sel, ignore=ign, unsafe_fixes=unsafe_fixes, add_syntax=add_syntax)
-    raise typer.Exit(run(paths, settings, write=write, check=check, diff=diff, context=context, quiet=quiet, color=color))
+    overrides = Overrides(select=sel, ignore=ign, unsafe_fixes=unsafe_fixes, add_syntax=add_syntax)
+    options = Options(write=write, check=check, diff=diff, context=context, quiet=quiet, color=color, exclude=tuple(exclude or ()),
+                      use_config=not no_config, allow_empty=allow_empty, jobs=jobs, format=output_format, statistics=statistics)
+    raise typer.Exit(run(paths, overrides, options))
 
 
-def run(paths, settings, *, write, check, diff, context, quiet, color) -> int:
+FORMATS = ("text", "json", "sarif")
+
+
+@dataclass(frozen=True)
+class Options:
+    write: bool = False
+    check: bool = False
+    diff: bool = False
+    context: Optional[str] = None
+    quiet: bool = False
+    color: Optional[bool] = None
+    exclude: tuple = ()
+    use_config: bool = True
+    allow_empty: bool = False
+    jobs: Optional[int] = None
+    format: str = "text"
+    statistics: bool = False
+
+    @property
+    def mode(self) -> str:
+        return "write" if self.write else "check" if self.check else "diff"
+
+    @property
+    def prints_diffs(self) -> bool:
+        return self.format == "text" and not self.statistics and ((not self.write and not self.check) or self.diff)
+
+
+def run(paths, overrides, options: Options) -> int:
     from . import report
-    from .api import fix_bytes, fix_file, write_result
-    from .discover import expand_paths
-    from .writer import unified_diff
 
     if "-" in paths and len(paths) > 1:
         _error("- (stdin) cannot be combined with other paths")
         return EXIT_ERROR
-    if context is not None and not os.path.isdir(context):
-        _error(f"{context}: build context is not a directory")
+    if options.context is not None and not os.path.isdir(options.context):
+        _error(f"{options.context}: build context is not a directory")
         return EXIT_ERROR
-    if paths == ["-"]:
-        data = sys.stdin.buffer.read()
-        result = fix_bytes(data, "-", context or os.getcwd(), settings)
-        results = [result]
-        if result.outcome != "failed" and not check:
-            if diff:
-                _out(unified_diff("-", result.original, result.patched), color)
-            else:
-                sys.stdout.buffer.write(result.patched)
-                sys.stdout.buffer.flush()
-    else:
-        files, errors = expand_paths(paths)
-        for e in errors:
-            _error(e)
-        results = []
-        for path in files:
-            result = fix_file(path, context, settings)
-            results.append(result)
-            if result.outcome == "changed":
-                if write:
-                    try:
-                        write_result(result)
-                    except OSError as e:
-                        result.outcome, result.error = "failed", f"{path}: cannot write: {e.strerror or e}"
-                if (not write and not check) or diff:
-                    _out(unified_diff(path, result.original, result.patched), color)
-        if errors and not files:
-            return EXIT_ERROR
-        if errors:
-            results.append(None)
-    real = [r for r in results if r is not None]
-    for r in real:
+    try:
+        if paths == ["-"]:
+            results, errors = [_run_stdin(overrides, options)], []
+        else:
+            results, errors = _run_files(paths, overrides, options)
+    except Exception as e:  # a configuration error for stdin, or a bug outside any one file
+        _error(str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return EXIT_ERROR
+    for r in results:
         if r.outcome == "failed":
             _error(r.error or f"{r.path}: failed")
-    if not quiet:
-        report.explain(real, sys.stderr, write=write)
-        report.summary(real, sys.stderr, write=write)
-    if any(r is None or r.outcome == "failed" for r in results):
+    if options.format == "json":
+        _out_json(report.to_json(results, errors, mode=options.mode))
+    elif options.format == "sarif":
+        _out_json(report.to_sarif(results, errors))
+    elif options.statistics:
+        report.statistics(results, sys.stdout)
+    if not options.quiet:
+        if options.format == "text" and not options.statistics:
+            report.explain(results, sys.stderr, write=options.write)
+        report.summary(results, sys.stderr, write=options.write)
+    if errors or any(r.outcome == "failed" for r in results):
         return EXIT_ERROR
-    if check and any(r.outcome == "changed" for r in real):
+    if options.check and any(r.outcome == "changed" for r in results):
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _run_stdin(overrides, options: Options):
+    from .api import fix_bytes
+    from .config import settings_for
+    from .writer import unified_diff
+
+    settings = settings_for("-", overrides, options.use_config)
+    data = sys.stdin.buffer.read()
+    result = fix_bytes(data, "-", options.context or os.getcwd(), settings)
+    result.context_source = "cli" if options.context else "folder"
+    if result.outcome != "failed" and not options.check and options.format == "text" and not options.statistics:
+        if options.diff:
+            _out(unified_diff("-", result.original, result.patched), options.color)
+        else:
+            sys.stdout.buffer.write(result.patched)
+            sys.stdout.buffer.flush()
+    return result
+
+
+def _run_files(paths, overrides, options: Options):
+    from .runner import plan, run_targets
+    from .writer import unified_diff
+
+    targets, errors = plan(paths, overrides, context=options.context, exclude=options.exclude, use_config=options.use_config,
+                           allow_empty=options.allow_empty)
+    for e in errors:
+        _error(e)
+    show_progress = not options.quiet and len(targets) >= PROGRESS_MIN and _tty(sys.stderr) and not (options.prints_diffs and _tty(sys.stdout))
+    bar = _ProgressBar(len(targets)) if show_progress else None
+
+    def on_result(result, done, total):
+        if options.prints_diffs and result.outcome == "changed":
+            _out(unified_diff(result.path, result.original, result.patched), options.color)
+        if bar is not None:
+            bar.advance()
+
+    try:
+        results = run_targets(targets, write=options.write, jobs=options.jobs, on_result=on_result)
+    finally:
+        if bar is not None:
+            bar.close()
+    return results, errors
+
+
+PROGRESS_MIN = 100  # files: fewer finish before a bar would be worth drawing
+
+
+class _ProgressBar:
+    """rich's progress bar on stderr (imported only here, on a terminal, for long runs)."""
+
+    def __init__(self, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.progress = Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.task = self.progress.add_task("dockfix", total=total)
+        self.progress.start()
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _tty(stream) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _out_json(doc: dict) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def _out(text: str, color: Optional[bool]) -> None:

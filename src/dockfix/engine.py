@@ -8,7 +8,7 @@ fails the check is dropped and reported, never written.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .context import BuildContext
 from .edits import expect_of
@@ -29,6 +29,8 @@ class Outcome:
     skips: list[Skip]
     unapplied: list[Fix]  # unsafe fixes not asked for, and fixes that failed verification
     errors: list[str]  # verification failures (internal errors), one line each
+    warnings: list[str] = field(default_factory=list)  # about suppression comments
+    suppressed: int = 0  # findings dropped by suppression comments
 
 
 def apply_edits(lines: tuple[str, ...], edits: tuple[Edit, ...]) -> str:
@@ -115,7 +117,8 @@ def run_rules(df: Dockerfile, ctx: BuildContext, settings: Settings, rules) -> l
 
 
 def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Outcome:
-    from .rules import ALL_RULES
+    from .rules import ALL_RULES, BY_CODE
+    from .suppress import read_suppressions
 
     applied: list[Fix] = []
     skips: list[Skip] = []
@@ -124,14 +127,21 @@ def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Out
     refused: set[tuple[str, str]] = set()
     seen_skips: set[tuple[str, str]] = set()
 
+    sup = read_suppressions(df, BY_CODE)
+    warnings, suppressed = sup.warnings, set()
+    if sup.skip_file:
+        return Outcome(df, [], [], [], [], warnings)
     if df.ambiguities:
         line, why = df.ambiguities[0]
-        return Outcome(df, [], [Skip("DF000", "ambiguous", f"left alone: {why}", line + 1)], [], [])
+        return Outcome(df, [], [Skip("DF000", "ambiguous", f"left alone: {why}", line + 1)], [], [], warnings)
 
     for _ in range(MAX_PASSES):
         findings = run_rules(df, ctx, settings, ALL_RULES)
         candidate = None
         for f in findings:
+            if sup.suppresses(f.code, f.lineno):
+                suppressed.add((f.code, f.message if isinstance(f, Fix) else f.reason))
+                continue
             if isinstance(f, Skip):
                 key = (f.code, f.reason)
                 if key not in seen_skips:
@@ -161,4 +171,5 @@ def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Out
             continue
         df = new
         applied.append(candidate)
-    return Outcome(df, applied, skips, unapplied, errors)
+        sup = read_suppressions(df, BY_CODE)  # lines moved
+    return Outcome(df, applied, skips, unapplied, errors, warnings, len(suppressed))

@@ -186,9 +186,12 @@ class FileResult:
     path: str
     outcome: str  # "changed" | "unchanged" | "skipped" | "failed"
     context: str | None = None
+    context_source: str | None = None  # "cli", "compose:<file>", "folder" (the Dockerfile's own)
     fixes: list[Fix] = field(default_factory=list)  # applied
     skips: list[Skip] = field(default_factory=list)
     unapplied: list[Fix] = field(default_factory=list)  # unsafe fixes not applied, or dropped
     error: str | None = None  # one line, for "failed"
+    warnings: list[str] = field(default_factory=list)  # e.g. unknown codes in suppression comments
+    suppressed: int = 0  # findings dropped by suppression comments
     original: bytes = b""
     patched: bytes = b""

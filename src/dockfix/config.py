@@ -1,0 +1,166 @@
+"""Settings from ``.dockfix.toml`` or ``[tool.dockfix]`` in ``pyproject.toml``, merged with the CLI.
+
+The closest configuration to each Dockerfile wins: its folder, then each parent up to the root of
+the file system. In one folder ``.dockfix.toml`` (top-level keys) comes before ``pyproject.toml``
+(the ``[tool.dockfix]`` table); a ``pyproject.toml`` without that table does not count. Keys:
+
+    select = ["DF001"]        # only these rules (default: all)
+    ignore = ["DF002"]        # never these rules
+    unsafe-fixes = false      # also apply fixes marked unsafe
+    add-syntax = false        # add "# syntax=docker/dockerfile:1" where a cache mount is added
+    exclude = ["legacy/"]     # gitignore-style patterns, relative to the configuration's folder
+
+On the command line ``--select`` replaces the configuration's list, ``--ignore`` adds to it, and
+``--unsafe-fixes``/``--no-unsafe-fixes``, ``--add-syntax``/``--no-add-syntax`` replace the values.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+from .model import Settings
+
+CONFIG_NAMES = (".dockfix.toml", "pyproject.toml")
+KEYS = ("select", "ignore", "unsafe-fixes", "add-syntax", "exclude")
+
+
+class ConfigError(ValueError):
+    """A configuration file dockfix cannot use (one line, with the file's path)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    unsafe_fixes: bool | None = None
+    add_syntax: bool | None = None
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> str:
+        return os.path.dirname(self.path)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line (or a library caller) set; None leaves the configuration's value."""
+
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    unsafe_fixes: bool | None = None
+    add_syntax: bool | None = None
+
+    def settings(self, cfg: Config | None = None) -> Settings:
+        cfg = cfg or Config("")
+        select = self.select if self.select is not None else cfg.select
+        return Settings(
+            select=select,
+            ignore=cfg.ignore | self.ignore,
+            unsafe_fixes=_first(self.unsafe_fixes, cfg.unsafe_fixes, False),
+            add_syntax=_first(self.add_syntax, cfg.add_syntax, False),
+        )
+
+
+def _first(*values):
+    return next(v for v in values if v is not None)
+
+
+def unknown_codes(codes) -> list[str]:
+    from .rules import BY_CODE
+
+    return sorted(c for c in codes if c not in BY_CODE)
+
+
+def _codes(path: str, key: str, value) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: {key} must be a list of rule codes")
+    codes = frozenset(v.strip().upper() for v in value)
+    bad = unknown_codes(codes)
+    if bad:
+        raise ConfigError(f"{path}: unknown rule code {bad[0]} in {key}")
+    return codes
+
+
+def _bool(path: str, key: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false")
+    return value
+
+
+def parse(path: str, table: dict) -> Config:
+    """A Config from the keys of ``.dockfix.toml`` or ``[tool.dockfix]``."""
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(KEYS)})")
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(v, str) for v in exclude):
+        raise ConfigError(f"{path}: exclude must be a list of patterns")
+    return Config(
+        path=path,
+        select=_codes(path, "select", table["select"]) if "select" in table else None,
+        ignore=_codes(path, "ignore", table.get("ignore", [])),
+        unsafe_fixes=_bool(path, "unsafe-fixes", table["unsafe-fixes"]) if "unsafe-fixes" in table else None,
+        add_syntax=_bool(path, "add-syntax", table["add-syntax"]) if "add-syntax" in table else None,
+        exclude=tuple(exclude),
+    )
+
+
+def load(path: str) -> Config | None:
+    """The configuration in one file; None for a pyproject.toml without ``[tool.dockfix]``."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ConfigError(f"{path}: {e.strerror or e}") from None
+    is_pyproject = os.path.basename(path) == "pyproject.toml"
+    if is_pyproject and b"dockfix" not in data:  # skip parsing (and importing tomllib) for most projects
+        return None
+    import tomllib
+
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    if is_pyproject:
+        table = doc.get("tool", {}).get("dockfix")
+        if table is None:
+            return None
+    else:
+        table = doc
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.dockfix] must be a table")
+    return parse(path, table)
+
+
+@functools.lru_cache(maxsize=4096)
+def config_in_dir(directory: str) -> Config | None:
+    """The configuration defined in this very folder (absolute path), if any."""
+    for name in CONFIG_NAMES:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            cfg = load(path)
+            if cfg is not None:
+                return cfg
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def find_config(directory: str) -> Config | None:
+    """The closest configuration for files in ``directory``: it or its nearest parent's."""
+    directory = os.path.abspath(directory)
+    cfg = config_in_dir(directory)
+    if cfg is not None:
+        return cfg
+    parent = os.path.dirname(directory)
+    return None if parent == directory else find_config(parent)
+
+
+def settings_for(path: str, overrides: Overrides, use_config: bool = True) -> Settings:
+    """The settings for one Dockerfile (``-`` is looked up from the working directory)."""
+    if not use_config:
+        return overrides.settings()
+    directory = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+    return overrides.settings(find_config(directory))
