@@ -4,7 +4,8 @@
 - ``expected.Dockerfile``: the output (absent: the file must stay byte for byte unchanged);
 - ``case.toml`` (optional): ``context`` (a folder relative to the case, default the case itself),
   ``settings`` (select, ignore, add_syntax, unsafe_fixes) and the skips the case must report:
-  ``[[skip]] code, line, reason`` (reason: a substring of the message).
+  ``[[skip]] code, line, reason`` (reason: a substring of the message), and the unsafe fixes it
+  must show without applying them: ``[[unsafe]] code, message``.
 
 Every case is also run on its own output (nothing may change: black's stability check) and the
 output is read by BuildKit's parser where the oracle is installed.
@@ -56,12 +57,15 @@ def test_fixture(case):
         assert result.outcome == "changed"
     else:
         assert result.patched == original, "expected no change"
-        assert meta.get("skip") or meta.get("unchanged_ok"), "an unchanged case must name the skips it expects"
+        assert meta.get("skip") or meta.get("unsafe") or meta.get("unchanged_ok"), "an unchanged case must name the skips it expects"
     for want in meta.get("skip", []):
         found = [s for s in result.skips if s.code == want["code"] and want["reason"] in s.reason]
         assert found, f"no {want['code']} skip containing {want['reason']!r}; got {[(s.code, s.lineno, s.reason) for s in result.skips]}"
         if "line" in want:
             assert want["line"] in [s.lineno for s in found], [(s.lineno, s.reason) for s in found]
+    for want in meta.get("unsafe", []):
+        shown = [f for f in result.unapplied if f.code == want["code"] and f.applicability.value == "unsafe"]
+        assert any(want.get("message", "") in f.message for f in shown), result.unapplied
     for want in meta.get("fix", []):
         assert any(f.code == want["code"] and want.get("message", "") in f.message for f in result.fixes), result.fixes
 

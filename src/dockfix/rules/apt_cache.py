@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..analysis import under
 from ..edits import comment_block_start, lines_text
-from ..model import Edit, Expect, Fix, Instruction, Skip
+from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell import Invocation
 from ..users import chain, describe, is_debian, who
 from .cache_mount import (
@@ -149,7 +149,7 @@ def check(facts) -> list:
         if p.hook:
             at = comment_block_start(df, inst)
             edits.append(Edit(at, at, lines_text(df, at, [HOOK]), (Expect("RUN", (), tuple(HOOK.split()[1:])),)))
-            parts.append("disable the docker-clean hook before it")
+            parts.append("disable the docker-clean hook before it (unsafe: this changes /etc/apt/apt.conf.d in the image)")
         edits.append(add_mounts_edit(facts, inst, p.mounts, p.removals))
         if p.mounts:
             parts.insert(0, "add cache mounts for " + " and ".join(TARGETS))
@@ -157,5 +157,8 @@ def check(facts) -> list:
                 edits.append(syntax_edit(df))
         if p.removals.what:
             parts.append("remove " + ", ".join(p.removals.what) + ", which empties the cache")
-        out.append(Fix(CODE, NAME, "; ".join(parts), inst.lineno, tuple(edits)))
+        # Disabling docker-clean is not only a cache matter: the image keeps the changed apt
+        # configuration, so images built from it keep downloaded packages. Opt-in only.
+        safety = Applicability.UNSAFE if p.hook else Applicability.SAFE
+        out.append(Fix(CODE, NAME, "; ".join(parts), inst.lineno, tuple(edits), safety))
     return out
