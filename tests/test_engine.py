@@ -114,3 +114,10 @@ def test_a_crashing_rule_fails_the_file_with_one_line(monkeypatch):
     assert result.outcome == "failed"
     assert result.error == "Dockerfile: internal error: KeyError: 'unexpected' (please report this)"
     assert result.patched == BASE
+
+
+def test_verify_rejects_a_run_left_with_a_dangling_operator():
+    df = read(b"FROM a\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n")
+    fix = Fix("T1", "t", "m", 2, (Edit(1, 2, "RUN apt-get update &&\n", (Expect("RUN", (), ("apt-get", "update", "&&")),)),))
+    with pytest.raises(VerifyError, match="valid shell script"):
+        verify(df, read(df.encode(apply_edits(df.lines, fix.edits))), fix)

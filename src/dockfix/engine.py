@@ -91,6 +91,7 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
         raise VerifyError("an instruction was lost")
     if after.instructions and after.instructions[-1].open_at_eof and not before.instructions[-1].open_at_eof:
         raise VerifyError("a line continuation is left open at the end of the file")
+    _check_new_scripts(before, after)
     want = _comments(before) + Counter(c.strip() for e in fix.edits for c in e.adds_comments)
     if _comments(after) != want:
         raise VerifyError("comments were lost or changed")
@@ -100,6 +101,20 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
         raise VerifyError("parser directives changed")
     if len(after.ambiguities) > len(before.ambiguities):
         raise VerifyError("the result would read differently in newer BuildKit")
+
+
+def _check_new_scripts(before: Dockerfile, after: Dockerfile) -> None:
+    """Every shell-form RUN a fix creates or changes must still be a readable shell script."""
+    from .shell import split_commands
+
+    old = Counter(_norm(expect_of(i)) for i in before.instructions)
+    for inst in after.instructions:
+        form = _norm(expect_of(inst))
+        if old[form] > 0:
+            old[form] -= 1
+            continue
+        if inst.keyword == "RUN" and not inst.json_form and not inst.heredocs and split_commands(inst.args) is None:
+            raise VerifyError(f"the RUN at line {inst.lineno} would no longer be a valid shell script")
 
 
 def run_rules(df: Dockerfile, ctx: BuildContext, settings: Settings, rules) -> list:
