@@ -24,6 +24,7 @@ This module imports no other dockfix module and never executes project code.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import posixpath
 import re
@@ -424,6 +425,8 @@ class BuildContext:
         self._dockerfile: Path | None = None
         self._ignore: DockerIgnore | None = None
         self._ignore_file: Path | None = None
+        # Results derived from the context's files, kept for the engine's later passes.
+        self.memo: dict[tuple, object] = {}
 
     # -- paths --------------------------------------------------------------
 
@@ -697,17 +700,27 @@ def _parse_options(tokens: list[str]) -> list[tuple[str, str | None]]:
 
 def parse_requirements_text(content: str) -> list[RequirementLine]:
     """Split a requirements file into logical lines with their options."""
+    return list(_parse_requirements_cached(content))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_requirements_cached(content: str) -> tuple[RequirementLine, ...]:
     result: list[RequirementLine] = []
     for number, line in _logical_lines(content):
         args, options_str = _break_args_options(line)
         error = None
         options: list[tuple[str, str | None]] = []
         try:
-            options = _parse_options(shlex.split(options_str))
+            # shlex is slow on long hash-pinned lines; without quotes or escapes it splits alike.
+            words = options_str.split() if not _SHLEX_SPECIAL.search(options_str) else shlex.split(options_str)
+            options = _parse_options(words)
         except ValueError as exc:
             error = str(exc)
         result.append(RequirementLine(number, line, args.strip(), tuple(options), error))
-    return result
+    return tuple(result)
+
+
+_SHLEX_SPECIAL = re.compile(r"""['"\\]""")
 
 
 def _scheme(value: str) -> str | None:

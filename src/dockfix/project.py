@@ -180,6 +180,13 @@ def project_deps(ctx: BuildContext, project_dir: str = ".") -> ProjectDeps:
     install_requires``, then ``setup.py`` read with libcst.  Poetry projects
     are out of scope (``reason == "poetry project"``).
     """
+    key = ("project_deps", project_dir)
+    if key not in ctx.memo:
+        ctx.memo[key] = _project_deps(ctx, project_dir)
+    return ctx.memo[key]
+
+
+def _project_deps(ctx: BuildContext, project_dir: str) -> ProjectDeps:
     proj = _normalize_rel(project_dir)
     if proj is None or ctx.kind(proj) == "outside":
         return ProjectDeps(None, {}, (), (), f"project directory {project_dir} is outside the build context")

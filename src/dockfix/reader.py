@@ -491,7 +491,7 @@ def _instruction(logical, escape, start, end, pieces, cont_lines, skipped, open_
         args_offset=args_off,
     )
     hds = []
-    if kw_for_heredoc in HEREDOC_KEYWORDS and not json_form:
+    if kw_for_heredoc in HEREDOC_KEYWORDS and not json_form and "<<" in logical:
         hds = heredoc_words(logical)
         if re.search(r"(^|[\s])\d*<<-?[ \t]+\S", logical) and not hds:
             ambiguities.append((start, "'<< NAME' with a space: newer BuildKit reads it as a heredoc"))

@@ -8,12 +8,19 @@ ALL_RULES is the one explicit, ordered list; ``dockfix --explain CODE`` prints d
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from ..analysis import State, states
 from ..context import BuildContext
 from ..model import Dockerfile, Instruction, Settings
 from ..shell import Invocation, invocations
+
+
+@lru_cache(maxsize=4096)
+def _parsed_script(script: str) -> tuple[Invocation, ...] | None:
+    """Shell parsing is the costliest step and the engine re-runs rules after each fix: cache it."""
+    parsed = invocations(script)
+    return tuple(parsed) if parsed is not None else None
 
 
 class Facts:
@@ -52,7 +59,8 @@ class Facts:
         """Commands of a RUN, parsed; None when they cannot be read reliably."""
         if inst.start not in self._inv:
             s = self.script(inst)
-            self._inv[inst.start] = invocations(s[0]) if s else None
+            parsed = _parsed_script(s[0]) if s else None
+            self._inv[inst.start] = list(parsed) if parsed is not None else None
         return self._inv[inst.start]
 
     def index(self, inst: Instruction) -> int:
