@@ -7,6 +7,8 @@ lines the line ending of their neighbour.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .model import Dockerfile, Edit, Expect, Instruction
 from .reader import _is_comment, _trim_newline
 
@@ -82,6 +84,11 @@ def insert_after(df: Dockerfile, inst: Instruction, text: str, expect: tuple[Exp
         own + newline_at(df, inst.end) + text.rstrip("\r\n"),
         (expect_of(inst),) + expect,
     )
+
+
+def remove_instruction(df: Dockerfile, inst: Instruction) -> Edit:
+    """Delete an instruction on purpose (its comment block stays: it may speak of more)."""
+    return replace(remove_block(df, inst.start, inst.end + 1), removes=1)
 
 
 def remove_block(df: Dockerfile, start: int, end: int) -> Edit:

@@ -143,6 +143,7 @@ class Edit:
     text: str
     expect: tuple[Expect, ...] = ()
     adds_comments: tuple[str, ...] = ()  # comment lines the edit adds on purpose (a directive)
+    removes: int = 0  # instructions the edit deletes on purpose (the engine checks nothing else goes)
 
 
 class Applicability(str, Enum):

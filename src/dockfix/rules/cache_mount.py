@@ -20,12 +20,13 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import under
+from ..analysis import env_pairs, under
 from ..edits import (
     comment_block_start,
     delete_expect,
     lines_text,
     logical_to_physical,
+    remove_instruction,
     rewrite_instruction,
     word_span,
 )
@@ -461,7 +462,25 @@ def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[s
         return path in dot_caches or any(under(path, t) for t in targets.values())
 
     removals.rm(invs, is_cache)
+    for inv in invs:
+        for w in inv.args if inv.tool == "rm" else ():
+            if not is_cache(w.value) and may_reach(w.value, w.has_expansion, homes, targets.values()):
+                text = removals.script[inv.command.start : inv.command.end]
+                return f"'{text}' may delete the cache mount's folder ({w.raw}), which would fail the RUN"
     return removals.refusal(invs)
+
+
+def may_reach(value: str, expands: bool, homes: set[str], targets) -> bool:
+    """Could ``rm`` of this argument reach a mount target (a mount point cannot be removed)?"""
+    for h in homes | {"/root"}:
+        value = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, value)
+    if expands:
+        prefix = re.split(r"[$`*?\[{~]", value, maxsplit=1)[0]
+        return not prefix.startswith("/") or any(t.startswith(prefix) or under(t, prefix.rstrip("/") or "/") for t in targets)
+    if not value.startswith("/"):
+        return False  # relative to the working directory: a mount target is absolute
+    path = posixpath.normpath(value)
+    return any(under(t, path) for t in targets)
 
 
 # --- the rule ----------------------------------------------------------------------------------------
@@ -516,14 +535,15 @@ def check(facts) -> list:
 
 
 def _env_removal(facts, env_inst: Instruction, name: str) -> Edit | str:
-    """The edit that removes ``name`` from an ENV with other variables, or why it cannot."""
+    """The edit that removes ``name`` from its ENV (the whole ENV when it sets nothing else)."""
+    if env_inst.keyword_split:
+        return f"ENV {name} disables the cache and this ENV cannot be edited reliably"
+    if [n for n, _ in env_pairs(env_inst.args)] == [name]:
+        return remove_instruction(facts.df, env_inst)
     commands = split_commands(env_inst.args)
-    if commands is None or len(commands) != 1 or commands[0].words or env_inst.keyword_split:
+    if commands is None or len(commands) != 1 or commands[0].words:
         return f"ENV {name} disables the cache and this ENV cannot be edited reliably"
     pairs = commands[0].assignments
-    if len(pairs) == 1:
-        # The engine never drops an instruction (its check treats that as a loss).
-        return f"ENV {name} disables the cache and is the only variable of its ENV, which dockfix does not delete"
     word = next(w for w in pairs if w.value.split("=", 1)[0] == name)
     span = word_span(env_inst, env_inst.args_offset + word.start, env_inst.args_offset + word.end)
     return rewrite_instruction(facts.df, env_inst, delete_expect(env_inst, [span]), [span])
