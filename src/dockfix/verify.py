@@ -53,7 +53,7 @@ _IGNORED_RE = re.compile(
 CONFIG_KEYS = (
     "Env", "User", "WorkingDir", "Entrypoint", "Cmd", "ExposedPorts",
     "Volumes", "Labels", "Healthcheck", "StopSignal", "Shell", "OnBuild",
-)  # fmt: skip
+)
 # Files a rewrite may copy before the install step: never the target of a simulated code change.
 MANIFEST_RE = re.compile(
     r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|requirements/[^/]+|pyproject\.toml|"
@@ -118,8 +118,10 @@ class Docker:
         d.network = os.environ.get("DOCKFIX_BUILD_NETWORK") or (
             None if d.run("network", "inspect", "bridge", timeout=30).returncode == 0 else "host"
         )
-        probe = d.run("build", "--progress=plain", "-o", f"type=tar,dest={os.devnull}", "-",
-                      input="FROM scratch\nLABEL dockfix.verify.probe=1\n", timeout=60)  # fmt: skip
+        probe = d.run(
+            "build", "--progress=plain", "-o", f"type=tar,dest={os.devnull}", "-",
+            input="FROM scratch\nLABEL dockfix.verify.probe=1\n", timeout=60,
+        )
         if probe.returncode != 0 or "load build definition" not in probe.stdout:
             m = re.search(r"Successfully built ([0-9a-f]+)", probe.stdout)
             if m:  # the legacy builder ran and left an image
@@ -133,7 +135,7 @@ class Docker:
             return subprocess.run(
                 [self.exe, *args], input=input, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 text=True, errors="replace", env=self.env or None, timeout=timeout,
-            )  # fmt: skip
+            )
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess(args, 124, f"timed out after {timeout:g} s: docker {args[0]}")
         except OSError as e:
@@ -229,7 +231,7 @@ def parse_progress(log: str) -> list[Step]:
 def build(
     docker: Docker, context: Path, dockerfile: Path, tag: str, index: Index | None = None,
     timeout: float = BUILD_TIMEOUT,
-) -> Build:  # fmt: skip
+) -> Build:
     """``docker build`` with BuildKit's plain progress; time, steps and index downloads."""
     iidfile = dockerfile.with_name(dockerfile.name + ".iid")
     iidfile.unlink(missing_ok=True)
@@ -452,10 +454,9 @@ class Report:
     def format(self) -> str:
         out = [f"{self.path} (context {self.context}): {self.status}"]
         out += [f"  note: {n}" for n in self.notes]
-        rows = [
-            ("build original", self.original), ("build rewritten", self.rewritten),
-        ]  # fmt: skip
-        out += [f"  {k:<18} {b.summary()}" for k, b in rows if b]
+        for k, b in (("build original", self.original), ("build rewritten", self.rewritten)):
+            if b:
+                out.append(f"  {k:<18} {b.summary()}")
         if self.comparison:
             c = self.comparison
             verdict = f"equal ({c.paths} paths compared)" if c.equal else f"DIFFER ({len(c.differences)} differences)"
@@ -471,6 +472,8 @@ class Report:
         if self.time_saved is not None:
             reused = {True: "yes", False: "NO", None: "unknown"}[self.install_reused]
             out.append(f"  {'per code change':<18} {self.time_saved:.1f} s saved; install step reused: {reused}")
+        if self.workdir and self.tags:
+            out.append(f"  {'kept':<18} {self.workdir} (context copies, Dockerfiles); images {', '.join(self.tags)}")
         return "\n".join(out)
 
 
@@ -570,6 +573,10 @@ def verify_file(
     finally:
         if keep or not own_workdir:
             report.workdir = str(work)
+            if keep:  # only the images the tags name now
+                finals = (report.original_rebuild or report.original, report.rewritten_rebuild or report.rewritten)
+                last = {b.image for b in finals if b}
+                docker.remove_images(*(i for i in report.images if i not in last))
         else:
             docker.remove_images(*report.tags, *report.images)
             shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,149 @@
+"""dockfix verify without Docker: progress parsing, what the comparison ignores, the simulated
+code change, and one-line exit-2 messages for a missing Docker, daemon or BuildKit.
+The real builds are in tests/integration (marker ``integration``)."""
+
+import stat
+
+import pytest
+
+from dockfix.verify import _IGNORED_RE, parse_progress, simulate_code_change, strip_syntax, verify_main
+
+PROGRESS = """\
+#1 [internal] load build definition from original.Dockerfile
+#1 DONE 0.0s
+#5 [build 1/4] FROM docker.io/library/python:3.11-slim
+#5 DONE 0.0s
+#6 [build 2/4] WORKDIR /src
+#6 CACHED
+#7 [build 3/4] COPY requirements.txt .
+#7 DONE 0.1s
+#8 [build 4/4] RUN --mount=type=cache,target=/root/.cache/pip pip install --prefix=/install -r requirements.txt
+#8 0.693 Collecting requests
+#8 DONE 1.3s
+#9 [stage-1 2/3] COPY --from=build /install /usr/local
+#9 ERROR: failed to copy
+#10 [stage-1 3/3] RUN uv sync --locked
+#10 CACHED
+#11 [stage-1 4/4] RUN python -m compileall . && pip3 list
+#11 DONE 0.5s
+"""
+
+
+def test_parse_progress_steps_cache_and_install_steps():
+    steps = parse_progress(PROGRESS)
+    assert [s.name.split("]")[0] + "]" for s in steps] == [
+        "[build 1/4]", "[build 2/4]", "[build 3/4]", "[build 4/4]",
+        "[stage-1 2/3]", "[stage-1 3/3]", "[stage-1 4/4]",
+    ]
+    by = {s.name.split("]")[0] + "]": s for s in steps}
+    assert by["[build 2/4]"].cached and not by["[build 3/4]"].cached
+    assert by["[build 4/4]"].seconds == 1.3
+    assert by["[stage-1 2/3]"].failed
+    assert [s.name.split("]")[0] + "]" for s in steps if s.install] == ["[build 4/4]", "[stage-1 3/3]"]
+
+
+@pytest.mark.parametrize(
+    "path, ignored",
+    [
+        ("/root/.cache", True),
+        ("/root/.cache/pip/http/a", True),
+        ("/home/app/.cache/pip/x", True),
+        ("/usr/local/lib/python3.11/site-packages/flask/__pycache__", True),
+        ("/app/x.pyc", True),
+        ("/tmp", False),  # the folder itself (mode 1777) is compared, its contents not
+        ("/tmp/pip-build", True),
+        ("/var/cache/apt/archives/x.deb", True),
+        ("/var/lib/apt/lists/lock", True),
+        ("/var/lib/apt/extended_states", False),
+        ("/var/log/dpkg.log", True),
+        ("/etc/hosts", True),
+        ("/etc/hostsx", False),
+        ("/app/app.py", False),
+        ("/root/.cachefile", False),
+        ("/usr/local/lib/python3.11/site-packages/flask-3.1.3.dist-info/RECORD", False),
+    ],
+)
+def test_ignored_paths(path, ignored):
+    assert bool(_IGNORED_RE.match(path)) is ignored
+
+
+def test_strip_syntax_keeps_other_directives_and_bom():
+    data = b"\xef\xbb\xbf# syntax=docker/dockerfile:1\n# escape=`\nFROM x\n"
+    assert strip_syntax(data) == (b"\xef\xbb\xbf# escape=`\nFROM x\n", "# syntax=docker/dockerfile:1")
+    later = b"FROM x\n# syntax=docker/dockerfile:1\n"
+    assert strip_syntax(later) == (later, None)
+    after_comment = b"# hello\n# syntax=docker/dockerfile:1\nFROM x\n"
+    assert strip_syntax(after_comment) == (after_comment, None)
+
+
+def test_code_change_picks_a_shallow_source_file_not_a_manifest_nor_ignored(tmp_path):
+    for rel in ["setup.py", "requirements/dev.py", "build/gen.py", "pkg/deep/mod.py", "pkg/mod.py", ".hidden/a.py"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x = 1\n")
+    (tmp_path / ".dockerignore").write_text("# comment\nbuild\n")
+    assert simulate_code_change(tmp_path) == "appended a comment to pkg/mod.py"
+    assert (tmp_path / "pkg/mod.py").read_text().startswith("x = 1\n\n# dockfix verify: simulated code change ")
+    assert (tmp_path / "setup.py").read_text() == "x = 1\n"
+    first = (tmp_path / "pkg/mod.py").read_text()
+    simulate_code_change(tmp_path)
+    assert (tmp_path / "pkg/mod.py").read_text() != first + first[len("x = 1\n") :], "each change is unique"
+
+
+def test_code_change_honours_negation_and_falls_back_to_a_new_file(tmp_path):
+    (tmp_path / "a.py").write_text("")
+    (tmp_path / "b.py").write_text("")
+    (tmp_path / ".dockerignore").write_text("*.py\n!b.py\n")
+    assert simulate_code_change(tmp_path) == "appended a comment to b.py"
+    (tmp_path / ".dockerignore").write_text("*.py\n")
+    assert simulate_code_change(tmp_path) == "added dockfix_verify_change.py"
+
+
+def fake_docker(tmp_path, script):
+    exe = tmp_path / "docker"
+    exe.write_text("#!/bin/sh\n" + script)
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return exe
+
+
+@pytest.mark.parametrize(
+    "script, message",
+    [
+        (None, "docker not found"),
+        (
+            'echo "Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?"; exit 1',
+            "the Docker daemon is not reachable: Cannot connect to the Docker daemon",
+        ),
+        (
+            'case "$1" in build) echo "ERROR: BuildKit is enabled but the buildx component is missing or broken."'
+            "; exit 1;; esac; echo 28.2.2",
+            "BuildKit is not available (ERROR: BuildKit is enabled but the buildx component",
+        ),
+        (
+            'case "$1" in build) printf "Step 1/2 : FROM scratch\\nSuccessfully built 0123abcd\\n";; esac; echo 20.10',
+            "BuildKit is not available (the legacy builder answered)",
+        ),
+    ],
+)
+def test_environment_problems_exit_2_with_one_line(tmp_path, monkeypatch, capsys, script, message):
+    exe = fake_docker(tmp_path, script) if script else tmp_path / "no-docker"
+    monkeypatch.setenv("DOCKFIX_DOCKER", str(exe))
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    assert verify_main([tmp_path / "Dockerfile"], None) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("dockfix verify: " + message), err
+    assert err.count("\n") == 1
+
+
+def test_missing_dockerfile_exits_2(tmp_path, capsys):
+    assert verify_main([tmp_path / "nope"], None) == 2
+    assert capsys.readouterr().err == f"dockfix verify: no such Dockerfile: {tmp_path / 'nope'}\n"
+
+
+def test_cli_help_and_usage_errors(capsys):
+    from dockfix.verify import cli
+
+    assert cli(["--help"]) == 0
+    assert "usage: dockfix verify" in capsys.readouterr().out
+    assert cli([]) == 2
+    assert "the following arguments are required: PATH" in capsys.readouterr().err
