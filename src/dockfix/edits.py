@@ -118,25 +118,32 @@ def rewrite_instruction(
     expect: Expect,
     spans: list[tuple[int, int]] = (),
     insert: tuple[int, str] | None = None,
+    inserts: list[tuple[int, str]] = (),
 ) -> Edit:
-    """Delete logical spans of ``inst`` and/or insert text into its first physical line.
+    """Delete logical spans of ``inst``, insert text at logical offsets and/or into its first line.
 
-    ``insert`` is (column on the first line, text); it must lie before every deleted span.
-    A continuation line left with nothing but whitespace and the escape character is dropped; if
-    that line ended the instruction, the previous line's continuation is closed instead.
+    ``insert`` is (column on the first physical line, text); ``inserts`` are (logical offset, text).
+    Insertions must not fall inside a deleted span. A continuation line left with nothing but
+    whitespace and the escape character is dropped; if that line ended the instruction, the
+    previous line's continuation is closed instead.
     """
     lines = {j: df.lines[j] for j in range(inst.start, inst.end + 1)}
-    cuts: dict[int, list[tuple[int, int]]] = {}
+    ops: dict[int, list[tuple[int, int, str]]] = {}  # line -> (col start, col end, new text)
     for a, b in spans:
         for line, c0, c1 in logical_to_physical(inst, a, b):
-            cuts.setdefault(line, []).append((c0, c1))
-    for line, ranges in cuts.items():
+            ops.setdefault(line, []).append((c0, c1, ""))
+    for pos, text in inserts:
+        line, col = _physical_position(inst, pos)
+        ops.setdefault(line, []).append((col, col, text))
+    if insert is not None:
+        ops.setdefault(inst.start, []).append((insert[0], insert[0], insert[1]))
+    for line, changes in ops.items():
         text = lines[line]
-        for c0, c1 in sorted(ranges, reverse=True):
-            text = text[:c0] + text[c1:]
+        for c0, c1, new in sorted(changes, key=lambda c: (c[0], c[1]), reverse=True):
+            text = text[:c0] + new + text[c1:]
         lines[line] = text
     real = [p[1] for p in inst.pieces]
-    for line in sorted(cuts):
+    for line in sorted(ops):
         if line == inst.start:
             continue
         body = _trim_newline(lines[line]).rstrip(" \t")
@@ -148,11 +155,15 @@ def rewrite_instruction(
                 lines[prev] = _close_continuation(lines[prev], df.escape)
             del lines[line]
             real = [p for p in real if p != line]
-    if insert is not None:
-        col, text = insert
-        first = lines[inst.start]
-        lines[inst.start] = first[:col] + text + first[col:]
     return Edit(inst.start, inst.end + 1, "".join(v for _, v in sorted(lines.items())), (expect,))
+
+
+def _physical_position(inst: Instruction, pos: int) -> tuple[int, int]:
+    """(line, column) of logical offset ``pos``; the end of a piece counts as inside it."""
+    for off, line, col, length in inst.pieces:
+        if off <= pos <= off + length:
+            return line, col + pos - off
+    raise ValueError(f"offset {pos} is outside the instruction at line {inst.lineno}")
 
 
 def _close_continuation(line: str, escape: str) -> str:
@@ -196,12 +207,19 @@ def word_span(inst: Instruction, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def delete_expect(inst: Instruction, spans: list[tuple[int, int]], extra_flags: tuple[str, ...] = ()) -> Expect:
-    """How ``inst`` must read back once ``spans`` (logical, all inside its args) are deleted."""
+def delete_expect(
+    inst: Instruction,
+    spans: list[tuple[int, int]],
+    extra_flags: tuple[str, ...] = (),
+    inserts: list[tuple[int, str]] = (),
+) -> Expect:
+    """How ``inst`` must read back once ``spans`` are deleted and ``inserts`` made (logical
+    offsets, all inside its args), with ``extra_flags`` before its own flags."""
     logical = inst.logical
-    for a, b in sorted(spans, reverse=True):
-        logical = logical[:a] + logical[b:]
-    shift = sum(b - a for a, b in spans if b <= inst.args_offset)
+    changes = [(a, b, "") for a, b in spans] + [(p, p, t) for p, t in inserts]
+    for a, b, text in sorted(changes, key=lambda c: (c[0], c[1]), reverse=True):
+        logical = logical[:a] + text + logical[b:]
+    shift = sum(b - a for a, b in spans if b <= inst.args_offset) - sum(len(t) for p, t in inserts if p < inst.args_offset)
     args = logical[inst.args_offset - shift :]
     base = expect_of(inst)
     return Expect(base.keyword, extra_flags + base.flags, tuple(args.split()), base.heredocs)

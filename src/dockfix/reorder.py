@@ -414,8 +414,27 @@ def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invo
         why = command_touches(inv, st, broad.dest, install=is_install(inv))
         if why:
             raise Refuse(f"the RUN at line {install.lineno} also runs '{why}', which may need the application files", install.lineno)
-        if inv.tool == "pip" and any(name == "--user" for name, _, _ in inv.options) and st.is_root() is False:
-            raise Refuse(f"pip install --user as a non-root user may write into the copied tree (line {install.lineno})", install.lineno)
+        if inv.tool == "pip" and any(name == "--user" for name, _, _ in inv.options):
+            base = user_base(facts, install)
+            if base is None or touches(base, broad.dest):
+                where = f"into {base}, which" if base else "where it"
+                raise Refuse(f"pip install --user writes {where} may overlap the copied tree (line {install.lineno})", install.lineno)
+
+
+def user_base(facts, inst: Instruction) -> str | None:
+    """Where ``pip install --user`` writes for this RUN (PYTHONUSERBASE, else ~/.local); None: unknown."""
+    from .users import UNKNOWN, env, who
+
+    base = env(facts, inst, "PYTHONUSERBASE")
+    if base is not None:
+        return base if base is not UNKNOWN and base.startswith("/") else None
+    home = env(facts, inst, "HOME")
+    if home is None:
+        account = who(facts, inst)
+        home = account.home if not isinstance(account, str) else None
+    if not isinstance(home, str) or not home.startswith("/"):
+        return None
+    return posixpath.join(home, ".local")
 
 
 def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:

@@ -157,7 +157,7 @@ def check(facts) -> list:
         if p.hook:
             at = comment_block_start(df, inst)
             edits.append(Edit(at, at, lines_text(df, at, [HOOK]), (Expect("RUN", (), tuple(HOOK.split()[1:])),)))
-            parts.append("disable the docker-clean hook before it (unsafe: this changes /etc/apt/apt.conf.d in the image)")
+            parts.append("disable the docker-clean hook before it")
         edits.append(add_mounts_edit(facts, inst, p.mounts, p.removals))
         if p.mounts:
             parts.insert(0, "add cache mounts for " + " and ".join(TARGETS))
@@ -165,8 +165,8 @@ def check(facts) -> list:
                 edits.append(syntax_edit(df))
         if p.removals.what:
             parts.append("remove " + ", ".join(p.removals.what) + ", which empties the cache")
-        # Disabling docker-clean is not only a cache matter: the image keeps the changed apt
-        # configuration, so images built from it keep downloaded packages. Opt-in only.
-        safety = Applicability.UNSAFE if p.hook else Applicability.SAFE
-        out.append(Fix(CODE, NAME, "; ".join(parts), inst.lineno, tuple(edits), safety))
+        # Not only a cache matter, so opt-in only: with /var/lib/apt mounted, apt's record of
+        # automatically installed packages (extended_states) stays in the cache, not the image;
+        # and disabling docker-clean leaves the changed apt configuration in the image.
+        out.append(Fix(CODE, NAME, "; ".join(parts), inst.lineno, tuple(edits), Applicability.UNSAFE))
     return out

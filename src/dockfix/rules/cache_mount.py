@@ -11,7 +11,8 @@ In the same RUN, what would defeat the mount goes: ``--no-cache-dir``, ``uv --no
 --no-cache``, ``pip cache purge``, ``uv cache clean``, ``poetry``/``pdm cache clear``, ``conda clean`` of
 the package cache, ``rm -rf`` of the cache. ``ENV PIP_NO_CACHE_DIR``/``UV_NO_CACHE`` can only go as an
 unsafe fix (the image's environment changes), together with the mounts of every RUN it affected. A
-uv mount comes with ``ENV UV_LINK_MODE=copy`` (uv's Docker guide) unless the stage sets it.
+uv command that installs gets ``--link-mode=copy`` unless UV_LINK_MODE is set (an ENV, as in uv's
+Docker guide, would stay in the image's environment).
 """
 
 from __future__ import annotations
@@ -22,15 +23,13 @@ from dataclasses import dataclass, field
 
 from ..analysis import env_pairs, under
 from ..edits import (
-    comment_block_start,
     delete_expect,
-    lines_text,
     logical_to_physical,
     remove_instruction,
     rewrite_instruction,
     word_span,
 )
-from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
+from ..model import Applicability, Edit, Fix, Instruction, Skip
 from ..shell import Invocation, split_commands
 from ..users import UNKNOWN, Account, chain, describe, env, expand, known_image, who
 
@@ -39,7 +38,8 @@ NAME = "cache-mount"
 SUMMARY = "add a BuildKit cache mount for the package cache of pip, uv, poetry, pipenv, pdm and conda, and drop what defeats it"
 
 SYNTAX_LINE = "# syntax=docker/dockerfile:1"
-LINK_MODE = "UV_LINK_MODE=copy"
+LINK_MODE = "--link-mode=copy"
+LINK_MODE_SUBCOMMANDS = ("sync", "add", "run", "pip install", "pip sync", "tool install")
 POSIX_SHELLS = re.compile(r"^(/usr)?/bin/(sh|bash|dash|ash)$")
 
 
@@ -210,12 +210,14 @@ class Removals:
         return self.finish(invs)
 
 
-def add_mounts_edit(facts, inst: Instruction, mounts: list[str], removals: Removals) -> Edit:
+def add_mounts_edit(facts, inst: Instruction, mounts: list[str], removals: Removals, inserts=()) -> Edit:
+    """The RUN with ``mounts`` after its keyword, ``removals`` made and ``inserts`` (logical
+    offset, text) added."""
     insert = None
     if mounts:
         insert = (inst.pieces[0][2] + len(inst.raw_keyword), " " + " ".join(mounts))
-    expect = delete_expect(inst, removals.spans, tuple(mounts))
-    return rewrite_instruction(facts.df, inst, expect, removals.spans, insert)
+    expect = delete_expect(inst, removals.spans, tuple(mounts), list(inserts))
+    return rewrite_instruction(facts.df, inst, expect, removals.spans, insert, list(inserts))
 
 
 def syntax_edit(df) -> Edit:
@@ -262,7 +264,7 @@ class Plan:
     disabled_by: tuple[str, int] | None = None  # (variable, index of the ENV setting it)
     mounts: list[str] = field(default_factory=list)
     removals: Removals | None = None
-    link_mode: bool = False  # add ENV UV_LINK_MODE=copy before it
+    link_mode: tuple[int, ...] = ()  # logical offsets after which uv gets --link-mode=copy
 
     @property
     def changes(self) -> bool:
@@ -425,8 +427,29 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     why = _defeaters(removals, invs, keys, targets, account)
     if why:
         return refuse(why)
-    link_mode = "uv" in keys and any(targets["uv"] in m for m in mounts) and env(facts, inst, "UV_LINK_MODE") is None
+    link_mode = ()
+    if "uv" in keys and any(targets["uv"] in m for m in mounts) and env(facts, inst, "UV_LINK_MODE") is None and editable:
+        link_mode = _link_mode_offsets(invs, offset)
     return Plan(keys, mounts=mounts, removals=removals, link_mode=link_mode)
+
+
+def _link_mode_offsets(invs: list[Invocation], offset: int) -> tuple[int, ...]:
+    """Where ``--link-mode=copy`` goes: after the subcommand of each uv command that installs.
+
+    With the cache on a mount, uv cannot hard-link from it and falls back to copying with a
+    warning. uv's Docker guide sets ENV UV_LINK_MODE=copy, but an ENV would stay in the image's
+    environment (a different image), so the option goes on each command instead.
+    """
+    out = []
+    for inv in invs:
+        sub = f"pip {inv.sub}" if inv.tool == "uv-pip" else inv.sub
+        if inv.tool not in ("uv", "uv-pip") or sub not in LINK_MODE_SUBCOMMANDS or inv.option_values("--link-mode"):
+            continue
+        n = len(inv.program.split()) + len(inv.sub.split())
+        words = inv.command.words
+        if len(words) >= n and words[n - 1].value == inv.sub.split()[-1]:
+            out.append(offset + words[n - 1].end)
+    return tuple(out)
 
 
 def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[str, str], account: Account) -> str | None:
@@ -490,14 +513,8 @@ def _skip(line: int, reason: str) -> Skip:
     return Skip(CODE, NAME, reason, line)
 
 
-def _edits(facts, inst: Instruction, p: Plan, link_mode: bool) -> list[Edit]:
-    df = facts.df
-    edits = []
-    if link_mode:
-        at = comment_block_start(df, inst)
-        edits.append(Edit(at, at, lines_text(df, at, ["ENV " + LINK_MODE]), (Expect("ENV", (), (LINK_MODE,)),)))
-    edits.append(add_mounts_edit(facts, inst, p.mounts, p.removals))
-    return edits
+def _edits(facts, inst: Instruction, p: Plan) -> list[Edit]:
+    return [add_mounts_edit(facts, inst, p.mounts, p.removals, [(at, " " + LINK_MODE) for at in p.link_mode])]
 
 
 def _message(p: Plan) -> str:
@@ -505,7 +522,7 @@ def _message(p: Plan) -> str:
     if p.mounts:
         parts.append("add a cache mount for " + ", ".join(m.split("target=", 1)[1].split(",", 1)[0] for m in p.mounts))
     if p.link_mode:
-        parts.append(f"set {LINK_MODE} before it (uv's Docker guide)")
+        parts.append(f"pass {LINK_MODE} to uv (it cannot hard-link from a cache mount)")
     if p.removals.what:
         parts.append("remove " + ", ".join(p.removals.what) + ", which defeats it")
     return "; ".join(parts)
@@ -525,7 +542,7 @@ def check(facts) -> list:
             if inst.keyword_split:
                 out.append(_skip(inst.lineno, "the RUN keyword is split by a line continuation"))
                 continue
-            edits = _edits(facts, inst, p, p.link_mode)
+            edits = _edits(facts, inst, p)
             if p.mounts and add_syntax:
                 edits.append(syntax_edit(df))
             out.append(Fix(CODE, NAME, _message(p), inst.lineno, tuple(edits)))
@@ -558,7 +575,6 @@ def _unset_fix(facts, name: str, env_idx: int, add_syntax: bool) -> Fix | Skip:
     if isinstance(removal, str):
         return _skip(env_inst.lineno, f"{removal}; no cache mount added")
     edits = [removal]
-    link_modes: list[int] = []
     lines = []
     for k in range(env_idx + 1, len(df.instructions)):
         inst = df.instructions[k]
@@ -570,10 +586,7 @@ def _unset_fix(facts, name: str, env_idx: int, add_syntax: bool) -> Fix | Skip:
         if p.skip or p.disabled_by or inst.keyword_split:
             why = p.skip or (f"{p.disabled_by[0]} is set too" if p.disabled_by else "its keyword is split")
             return _skip(env_inst.lineno, f"ENV {name} disables the cache; removing it needs a cache mount on the RUN at line {inst.lineno}, but: {why}")
-        link_mode = p.link_mode and not any(j in chain(df, k) for j in link_modes)
-        if link_mode:
-            link_modes.append(k)
-        edits.extend(_edits(facts, inst, p, link_mode))
+        edits.extend(_edits(facts, inst, p))
         lines.append(str(inst.lineno))
     if add_syntax and lines:
         edits.append(syntax_edit(df))

@@ -258,7 +258,9 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cw
             if rel is None:
                 raise Refuse(f"{f} is not below the directory the install runs in", install.lineno)
             added += ["-r", rel]
-        applicability = Applicability.UNSAFE if kind == "setup.py" else Applicability.SAFE
-        return images, program + added, applicability, " ".join(added), tuple(added)
+        # Always unsafe with pip: packages installed by name get a REQUESTED marker in their
+        # .dist-info (and another RECORD), which they do not get as the project's dependencies,
+        # so the image differs (pip list --not-required, autoremove tools). Seen in a real build.
+        return images, program + added, Applicability.UNSAFE, " ".join(added), tuple(added)
     quoted = [_quote(r) for r in wanted]
     return [], program + quoted, Applicability.UNSAFE, f"{len(wanted)} requirement{'s' if len(wanted) > 1 else ''} written out from {deps.source}" + (f" and the extras {', '.join(extras)}" if extras else ""), tuple(" ".join(quoted).split())
