@@ -436,6 +436,12 @@ class BuildContext:
 
     def kind(self, rel: str | os.PathLike[str]) -> str:
         """One of ``file``, ``dir``, ``other``, ``missing``, ``outside``."""
+        key = ("kind", os.fspath(rel))
+        if key not in self.memo:
+            self.memo[key] = self._kind(rel)
+        return self.memo[key]
+
+    def _kind(self, rel: str | os.PathLike[str]) -> str:
         norm = _normalize_rel(rel)
         if norm is None:
             return "outside"
