@@ -86,6 +86,15 @@ def _base_user_is_root(base: str) -> bool | None:
     return True
 
 
+_SYMBOL = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)#(?:\d+|\?)\}")
+
+
+def shown(text: str) -> str:
+    """Symbolic paths as people write them: ``${NAME#2}`` -> ``${NAME}``, ``@base`` -> its meaning."""
+    text = _SYMBOL.sub(r"${\1}", text)
+    return text.replace(BASE_WORKDIR, "<the base image's WORKDIR>")
+
+
 def join(workdir: str, path: str) -> str:
     path = path or "."
     if path.startswith("/"):

@@ -8,7 +8,7 @@ fails the check is dropped and reported, never written.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .context import BuildContext
 from .edits import expect_of
@@ -131,6 +131,15 @@ def run_rules(df: Dockerfile, ctx: BuildContext, settings: Settings, rules) -> l
     return findings
 
 
+def _worded(finding):
+    """The finding with symbolic paths of the analysis written as people write them."""
+    from .analysis import shown
+
+    if isinstance(finding, Skip):
+        return replace(finding, reason=shown(finding.reason))
+    return replace(finding, message=shown(finding.message))
+
+
 def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Outcome:
     from .rules import ALL_RULES, BY_CODE
     from .suppress import read_suppressions
@@ -151,7 +160,7 @@ def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Out
         return Outcome(df, [], [Skip("DF000", "ambiguous", f"left alone: {why}", line + 1)], [], [], warnings)
 
     for _ in range(MAX_PASSES):
-        findings = run_rules(df, ctx, settings, ALL_RULES)
+        findings = [_worded(f) for f in run_rules(df, ctx, settings, ALL_RULES)]
         candidate = None
         for f in findings:
             if sup.suppresses(f.code, f.lineno):

@@ -70,6 +70,7 @@ KNOWN_IMAGES: dict[str, Image] = {
 # Images known to be Debian or Ubuntu unless the tag says otherwise (alpine, windows).
 _DEBIAN_REPOSITORIES = ("python", "debian", "ubuntu", "buildpack-deps")
 _UV_DEBIAN_TAG = re.compile(r"bookworm|trixie|bullseye|debian")
+_DEBIAN_CODENAME = re.compile(r"\b(trixie|bookworm|bullseye|buster|jammy|noble|focal)\b")
 
 
 def _repository_and_tag(base: str) -> tuple[str, str]:
@@ -88,8 +89,15 @@ def known_image(base: str) -> Image | None:
 def is_debian(base: str) -> bool:
     """Is the external base image known to be Debian or Ubuntu?"""
     repository, tag = _repository_and_tag(base)
-    if "$" in base or "alpine" in tag or "windows" in tag or "nanoserver" in tag:
+    if "$" in repository or "alpine" in tag or "windows" in tag or "nanoserver" in tag:
         return False
+    if "$" in tag:
+        # python:${VERSION}-slim-bookworm: a build argument may change the version, but the
+        # literal Debian codename (or python's Debian-only "-slim" variant) stays.
+        literal = re.sub(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*", "", tag)
+        return repository in _DEBIAN_REPOSITORIES and (
+            bool(_DEBIAN_CODENAME.search(literal)) or (repository == "python" and literal.endswith("-slim"))
+        )
     if repository in _DEBIAN_REPOSITORIES:
         return True
     return repository == "ghcr.io/astral-sh/uv" and bool(_UV_DEBIAN_TAG.search(tag))
