@@ -39,13 +39,11 @@ from typing import Iterable, Iterator, Sequence
 __all__ = [
     "BuildContext",
     "DockerIgnore",
-    "ProjectDeps",
     "RequirementLine",
     "RequirementsClosure",
     "RequirementsRef",
     "go_clean",
     "parse_requirements_text",
-    "project_deps",
     "read_ignore_patterns",
     "requirements_closure",
 ]

@@ -47,8 +47,6 @@ class Instruction:
     json_args: tuple[str, ...] | None
     heredocs: tuple[Heredoc, ...] = ()
     sub: Instruction | None = None  # ONBUILD's instruction
-    continuation_lines: tuple[int, ...] = ()  # physical lines that are part of the logical line
-    skipped_lines: tuple[int, ...] = ()  # comment / blank lines inside the continuation
     keyword_split: bool = False  # the keyword is cut by a continuation (RU\ N)
     open_at_eof: bool = False  # a continuation still open at the end of the file
     # (logical offset, physical line, column, length) of each piece of ``logical``
@@ -64,9 +62,6 @@ class Instruction:
             if f.name == name:
                 return f
         return None
-
-    def flag_values(self, name: str) -> list[str]:
-        return [f.value or "" for f in self.flags if f.name == name]
 
 
 @dataclass(frozen=True)
@@ -167,9 +162,6 @@ class Skip:
     name: str
     reason: str
     lineno: int
-
-
-Finding = Fix | Skip
 
 
 @dataclass(frozen=True)

@@ -364,8 +364,6 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
         if end_of_line and logical == "":
             continue
         pieces = [(0, start, first_col, len(logical))]
-        cont_lines: list[int] = [start]
-        skipped: list[int] = []
         while not end_of_line and i < n:
             raw_c = lines[i]
             tok = _trim_newline(raw_c)
@@ -373,7 +371,6 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
             idx = i
             i += 1
             if _is_comment(raw_c) or _lstrip_go(tok) == "":
-                skipped.append(idx)
                 continue
             m = cont.search(tok)
             if m:
@@ -382,12 +379,11 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
                 piece = tok
                 end_of_line = True
             pieces.append((len(logical), idx, 0, len(piece)))
-            cont_lines.append(idx)
             logical += piece
         open_at_eof = not end_of_line
         end = i - 1
         try:
-            inst, hds = _instruction(logical, escape, start, end, pieces, cont_lines, skipped, open_at_eof, ambiguities)
+            inst, hds = _instruction(logical, escape, start, end, pieces, open_at_eof, ambiguities)
         except ParseError as e:
             if e.lineno is None:
                 e.lineno = start + 1
@@ -444,7 +440,7 @@ def _directive_follows(lines: tuple[str, ...], j: int) -> bool:
     return False
 
 
-def _instruction(logical, escape, start, end, pieces, cont_lines, skipped, open_at_eof, ambiguities):
+def _instruction(logical, escape, start, end, pieces, open_at_eof, ambiguities):
     trimmed = _strip_go(logical)
     lead = len(logical) - len(_lstrip_go(logical))
     parts = _RE_WS_SPLIT.split(trimmed, maxsplit=1)
@@ -461,7 +457,7 @@ def _instruction(logical, escape, start, end, pieces, cont_lines, skipped, open_
     json_form = False
     json_args = None
     if keyword == "ONBUILD" and args:
-        sub_inst, _ = _instruction(args, escape, start, end, [(0, -1, 0, len(args))], cont_lines, skipped, open_at_eof, ambiguities)
+        sub_inst, _ = _instruction(args, escape, start, end, [(0, -1, 0, len(args))], open_at_eof, ambiguities)
         sub = sub_inst
         kw_for_heredoc = sub.keyword
         json_form = sub.json_form
@@ -483,8 +479,6 @@ def _instruction(logical, escape, start, end, pieces, cont_lines, skipped, open_
         json_form=json_form,
         json_args=json_args,
         sub=sub,
-        continuation_lines=tuple(cont_lines),
-        skipped_lines=tuple(skipped),
         keyword_split=keyword_split,
         open_at_eof=open_at_eof,
         pieces=tuple(pieces),
