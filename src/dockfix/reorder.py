@@ -437,6 +437,13 @@ def user_base(facts, inst: Instruction) -> str | None:
     return posixpath.join(home, ".local")
 
 
+def check_move_down(facts, broad: BroadCopy, k: int) -> None:
+    """May the broad COPY move down to just before instruction ``k``, meaning the same there?"""
+    for j in range(broad.index + 1, k):
+        check_between(facts, broad, facts.df.instructions[j], facts.states[j])
+    check_same_meaning(facts, broad, facts.states[k])
+
+
 def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
     """Does the broad COPY mean the same thing once moved below the install?"""
     c = broad.inst

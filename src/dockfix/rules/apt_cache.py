@@ -24,7 +24,6 @@ from .cache_mount import (
     add_mounts_edit,
     existing_targets,
     frontend_refusal,
-    may_reach,
     planned_runs,
     shell_refusal,
     syntax_edit,
@@ -111,12 +110,7 @@ def plan(facts, inst: Instruction) -> AptPlan | None:
     def in_cache(path: str) -> bool:
         return any(under(re.sub(r"/\*?$", "", path), t) for t in TARGETS)
 
-    removals.rm(invs, in_cache)
-    for inv in invs:
-        for w in inv.args if inv.tool == "rm" else ():
-            if not in_cache(w.value) and may_reach(w.value, w.has_expansion, set(), TARGETS):
-                return refuse(f"'{w.raw}' in an rm may delete a cache mount's folder, which would fail the RUN")
-    why = removals.refusal(invs)
+    why = removals.rm(invs, in_cache, TARGETS) or removals.refusal(invs)
     if why:
         return refuse(why)
     return AptPlan(mounts=mounts, removals=removals, hook=bool(mounts) and not _hook_present(facts, inst))

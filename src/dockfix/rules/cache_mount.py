@@ -191,17 +191,26 @@ class Removals:
             cut += left.strip(" \t") != ""
         return cut
 
-    def rm(self, invs: list[Invocation], matches) -> None:
-        """Remove the ``rm`` arguments ``matches(path)`` accepts (the whole command if all are)."""
+    def rm(self, invs: list[Invocation], matches, targets, homes: frozenset[str] = frozenset()) -> str | None:
+        """Remove the ``rm`` arguments ``matches(path)`` accepts (the whole command if all are).
+
+        Returns why the mounts cannot be added when another ``rm`` argument may reach one of the
+        ``targets``: a mount point cannot be removed, so that RUN would fail.
+        """
         for inv in invs:
             if inv.tool != "rm":
                 continue
             hits = [w for w in inv.args if matches(w.value)]
+            for w in inv.args:
+                if w not in hits and may_reach(w.value, w.has_expansion, homes, targets):
+                    text = self.script[inv.command.start : inv.command.end]
+                    return f"'{text}' may delete a cache mount's folder ({w.raw}), which would fail the RUN"
             if hits and len(hits) == len(inv.args):
                 self.command(inv)
             else:
                 for w in hits:
                     self.word(w, f"rm of {w.value}")
+        return None
 
     def refusal(self, invs: list[Invocation]) -> str | None:
         """Why the removals cannot be made (after every ``word``/``command``/``rm``), or None."""
@@ -484,13 +493,7 @@ def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[s
         path = posixpath.normpath(path)
         return path in dot_caches or any(under(path, t) for t in targets.values())
 
-    removals.rm(invs, is_cache)
-    for inv in invs:
-        for w in inv.args if inv.tool == "rm" else ():
-            if not is_cache(w.value) and may_reach(w.value, w.has_expansion, homes, targets.values()):
-                text = removals.script[inv.command.start : inv.command.end]
-                return f"'{text}' may delete the cache mount's folder ({w.raw}), which would fail the RUN"
-    return removals.refusal(invs)
+    return removals.rm(invs, is_cache, list(targets.values()), frozenset(homes)) or removals.refusal(invs)
 
 
 def may_reach(value: str, expands: bool, homes: set[str], targets) -> bool:

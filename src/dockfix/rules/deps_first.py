@@ -29,9 +29,8 @@ from ..model import Fix, Instruction
 from ..reorder import (
     BroadCopy,
     Refuse,
-    check_between,
+    check_move_down,
     check_install,
-    check_same_meaning,
     each_install,
     install_cwd,
     manifest_copy,
@@ -63,10 +62,8 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     manifests = _manifests(facts, broad, install, invs)
 
     # Can the broad COPY move down past everything up to and including the install?
-    for j in range(broad.index + 1, k):
-        check_between(facts, broad, df.instructions[j], facts.states[j])
+    check_move_down(facts, broad, k)
     check_install(facts, broad, install, invs, st_install, is_manifest_install)
-    check_same_meaning(facts, broad, st_install)
 
     # Edits: remove the broad COPY (with its comments), copy the manifests right before the
     # install (above its comment block), put the broad COPY right after the install.

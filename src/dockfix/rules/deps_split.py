@@ -37,9 +37,8 @@ from ..model import Applicability, Expect, Fix, Instruction
 from ..reorder import (
     BroadCopy,
     Refuse,
-    check_between,
+    check_move_down,
     check_mounts,
-    check_same_meaning,
     command_touches,
     each_install,
     install_cwd,
@@ -95,9 +94,7 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     script = facts.script(install)
     if script is None or not script[2]:
         raise Refuse(f"the RUN at line {install.lineno} is not a plain shell command dockfix can repeat", install.lineno)
-    for j in range(broad.index + 1, k):
-        check_between(facts, broad, df.instructions[j], facts.states[j])
-    check_same_meaning(facts, broad, st)
+    check_move_down(facts, broad, k)
     check_mounts(install, st, broad.dest)
 
     cwd = install_cwd(facts, install, invs)[t][1]
