@@ -29,6 +29,7 @@ from ..edits import (
     rewrite_instruction,
     word_span,
 )
+from ..installers import CACHES, USES
 from ..model import Applicability, Edit, Fix, Instruction, Skip
 from ..shell import Invocation, split_commands
 from ..users import UNKNOWN, Account, chain, describe, env, expand, known_image, who
@@ -41,40 +42,6 @@ SYNTAX_LINE = "# syntax=docker/dockerfile:1"
 LINK_MODE = "--link-mode=copy"
 LINK_MODE_SUBCOMMANDS = ("sync", "add", "run", "pip install", "pip sync", "tool install")
 POSIX_SHELLS = re.compile(r"^(/usr)?/bin/(sh|bash|dash|ash)$")
-
-
-@dataclass(frozen=True)
-class Cache:
-    key: str
-    dir_env: str  # the variable that moves it
-    xdg_name: str | None  # its folder under ~/.cache (None: conda)
-    tools: tuple[str, ...]  # shell.Invocation tools whose options can disable it
-    off_env: str | None = None  # the variable that disables it
-    off_options: tuple[str, ...] = ()  # canonical options that disable it
-    purges: tuple[str, ...] = ()  # subcommands of its tools that empty it
-
-
-CACHES = {
-    c.key: c
-    for c in (
-        Cache("pip", "PIP_CACHE_DIR", "pip", ("pip",), "PIP_NO_CACHE_DIR", ("--no-cache-dir",), ("cache purge",)),
-        Cache("uv", "UV_CACHE_DIR", "uv", ("uv", "uv-pip"), "UV_NO_CACHE", ("--no-cache", "--no-cache-dir"), ("cache clean", "clean")),
-        Cache("poetry", "POETRY_CACHE_DIR", "pypoetry", ("poetry",), None, ("--no-cache",), ("cache clear",)),
-        Cache("pipenv", "PIPENV_CACHE_DIR", "pipenv", ("pipenv",)),
-        Cache("pdm", "PDM_CACHE_DIR", "pdm", ("pdm",), None, (), ("cache clear",)),
-        Cache("conda", "CONDA_PKGS_DIRS", None, ("conda",)),
-    )
-}
-# tool -> (subcommands that download packages, caches they use)
-USES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
-    "pip": (frozenset({"install", "download", "wheel"}), ("pip",)),
-    "uv": (frozenset({"sync", "add", "remove", "lock", "run", "tool install"}), ("uv",)),
-    "uv-pip": (frozenset({"install", "sync", "compile"}), ("uv",)),
-    "poetry": (frozenset({"install", "add", "lock", "update", "sync"}), ("poetry",)),
-    "pipenv": (frozenset({"install", "sync", "lock", "update"}), ("pipenv", "pip")),
-    "pdm": (frozenset({"install", "sync", "add", "lock", "update"}), ("pdm",)),
-    "conda": (frozenset({"install", "create", "update", "env create", "env update"}), ("conda",)),
-}
 MOVERS = ("XDG_CACHE_HOME", "HOME", "MAMBA_ROOT_PREFIX")
 # ``conda clean`` options that touch only the package cache (index cache, locks, packages, tarballs,
 # logs: all under <root>/pkgs), so that with the cache mounted the command no longer changes the image.

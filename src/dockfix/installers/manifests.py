@@ -25,22 +25,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from .context import BuildContext, _requirement_local_kind, requirements_closure
-from .reorder import Refuse, local_word
-from .shell import Invocation
+from ..context import BuildContext, _requirement_local_kind, requirements_closure
+from ..reorder import Refuse, local_word
+from ..shell import Invocation
 
 PROJECT_METADATA = ("pyproject.toml", "setup.py", "setup.cfg")
 
-# Environment variables that make an installer read files the Dockerfile does not name.
-READS_FROM_ENV = {
-    "pip": ("PIP_CONSTRAINT", "PIP_REQUIREMENT", "PIP_FIND_LINKS", "PIP_CONFIG_FILE", "PIP_SRC", "PIP_TARGET", "PIP_PREFIX"),
-    "uv-pip": ("UV_CONSTRAINT", "UV_OVERRIDE", "UV_BUILD_CONSTRAINT", "UV_CONFIG_FILE", "UV_FIND_LINKS"),
-    "uv": ("UV_CONSTRAINT", "UV_OVERRIDE", "UV_BUILD_CONSTRAINT", "UV_CONFIG_FILE", "UV_FIND_LINKS"),
-    "pip-sync": ("PIP_CONSTRAINT", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"),
-    "pipenv": ("PIPENV_PIPFILE", "PIP_CONSTRAINT", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"),
-    "poetry": ("POETRY_PROJECT_DIR",),
-    "pdm": ("PDM_PROJECT", "PDM_LOCKFILE"),
-}
 PROJECT_VENV = ".venv"  # where uv, pdm (and poetry, in-project) put the project's environment
 
 
@@ -62,6 +52,8 @@ class DepsOnly:
 
 def reads_from_env(inv: Invocation, names) -> str | None:
     """The first variable (set in the Dockerfile) that makes ``inv`` read files dockfix cannot see."""
+    from . import READS_FROM_ENV
+
     for name in READS_FROM_ENV.get(inv.tool, ()):
         if name in names:
             return name

@@ -1,0 +1,44 @@
+"""The shape of an installer profile: everything dockfix assumes about one installer, in one place.
+
+Each installer module (``pip``, ``uv``, ``poetry``, ``pdm``, ``pipenv``, ``conda``, ``apt``) defines a
+``PROFILE``. Rules ask profiles; no rule hard-codes a tool's paths or variables. A profile answers:
+
+- ``reads``: what the installer reads besides the files its command line names (configuration
+  files, with their search path, and the variables that point it at other files);
+- ``caches``: its download caches (where they are, what moves or disables them, which parts of the
+  cache folder the image needs at run time and so must never be hidden by a cache mount);
+- ``uses``: which subcommands of which ``shell.Invocation`` tools download packages into which caches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Cache:
+    """One download cache."""
+
+    key: str
+    dir_env: str  # the variable that moves it
+    xdg_name: str | None  # its folder under ~/.cache (None: conda's <root prefix>/pkgs)
+    tools: tuple[str, ...]  # shell.Invocation tools whose options can disable it
+    off_env: str | None = None  # the variable that disables it
+    off_options: tuple[str, ...] = ()  # canonical options that disable it
+    purges: tuple[str, ...] = ()  # subcommands of its tools that empty it
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What an installer reads besides the files its command line names."""
+
+    env: tuple[str, ...] = ()  # variables that make it read files the Dockerfile does not name
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    reads: dict[str, Reads]  # per shell.Invocation tool
+    caches: tuple[Cache, ...] = ()
+    # shell.Invocation tool -> (subcommands that download packages, keys of the caches they use)
+    uses: dict[str, tuple[frozenset[str], tuple[str, ...]]] = field(default_factory=dict)
