@@ -60,6 +60,7 @@ def main_command(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes (comma separated)."),
     unsafe_fixes: Optional[bool] = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe."),
     add_syntax: Optional[bool] = typer.Option(None, "--add-syntax/--no-add-syntax", help="Add '# syntax=docker/dockerfile:1' where a cache mount is added."),
+    builder: Optional[str] = typer.Option(None, "--builder", metavar="NAME", help="The builder that builds the images: buildkit, legacy, kaniko or buildah (default: buildkit unless the repository's CI files show another)."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Skip paths matching this gitignore-style pattern (repeatable)."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="A directory without Dockerfiles is not an error (bulk runs)."),
     no_config: bool = typer.Option(False, "--no-config", help="Ignore .dockfix.toml and [tool.dockfix] in pyproject.toml."),
@@ -88,7 +89,14 @@ def main_command(
     if output_format not in FORMATS:
         _error(f"unknown format {output_format} (known: {', '.join(FORMATS)})")
         raise typer.Exit(EXIT_ERROR)
-    from .config import Overrides, unknown_codes
+    from .config import ConfigError, Overrides, builder_name, unknown_codes
+
+    if builder is not None:
+        try:
+            builder = builder_name(builder, "--builder")
+        except ConfigError as e:
+            _error(str(e))
+            raise typer.Exit(EXIT_ERROR) from None
 
     sel, ign = _codes(select), _codes(ignore) or frozenset()
     unknown = unknown_codes((sel or frozenset()) | ign)
@@ -97,7 +105,7 @@ def main_command(
 
         _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
         raise typer.Exit(EXIT_ERROR)
-    overrides = Overrides(select=sel, ignore=ign, unsafe_fixes=unsafe_fixes, add_syntax=add_syntax)
+    overrides = Overrides(select=sel, ignore=ign, unsafe_fixes=unsafe_fixes, add_syntax=add_syntax, builder=builder)
     options = Options(write=write, check=check, diff=diff, context=context, quiet=quiet, color=color, exclude=tuple(exclude or ()),
                       use_config=not no_config, allow_empty=allow_empty, jobs=jobs, format=output_format, statistics=statistics)
     raise typer.Exit(run(paths, overrides, options))

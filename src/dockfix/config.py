@@ -9,9 +9,11 @@ the file system. In one folder ``.dockfix.toml`` (top-level keys) comes before `
     unsafe-fixes = false      # also apply fixes marked unsafe
     add-syntax = false        # add "# syntax=docker/dockerfile:1" where a cache mount is added
     exclude = ["legacy/"]     # gitignore-style patterns, relative to the configuration's folder
+    builder = "buildkit"      # buildkit | legacy | kaniko | buildah (dockfix.builders; default:
+                              # BuildKit unless the repository's CI files show another builder)
 
 On the command line ``--select`` replaces the configuration's list, ``--ignore`` adds to it, and
-``--unsafe-fixes``/``--no-unsafe-fixes``, ``--add-syntax``/``--no-add-syntax`` replace the values.
+``--unsafe-fixes``/``--no-unsafe-fixes``, ``--add-syntax``/``--no-add-syntax``, ``--builder`` replace the values.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from .model import Settings
 
 CONFIG_NAMES = (".dockfix.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "unsafe-fixes", "add-syntax", "exclude")
+KEYS = ("select", "ignore", "unsafe-fixes", "add-syntax", "exclude", "builder")
 
 
 class ConfigError(ValueError):
@@ -38,6 +40,7 @@ class Config:
     unsafe_fixes: bool | None = None
     add_syntax: bool | None = None
     exclude: tuple[str, ...] = ()
+    builder: str | None = None
 
     @property
     def root(self) -> str:
@@ -52,6 +55,7 @@ class Overrides:
     ignore: frozenset[str] = frozenset()
     unsafe_fixes: bool | None = None
     add_syntax: bool | None = None
+    builder: str | None = None
 
     def settings(self, cfg: Config | None = None) -> Settings:
         cfg = cfg or Config("")
@@ -61,11 +65,21 @@ class Overrides:
             ignore=cfg.ignore | self.ignore,
             unsafe_fixes=_first(self.unsafe_fixes, cfg.unsafe_fixes, False),
             add_syntax=_first(self.add_syntax, cfg.add_syntax, False),
+            builder=_first(self.builder, cfg.builder, None),
         )
 
 
 def _first(*values):
-    return next(v for v in values if v is not None)
+    return next((v for v in values if v is not None), None)
+
+
+def builder_name(value, where: str) -> str:
+    """A valid ``builder`` setting (case-insensitive), or ConfigError naming ``where``."""
+    from .builders import BUILDERS
+
+    if not isinstance(value, str) or value.strip().lower() not in BUILDERS:
+        raise ConfigError(f"{where}: builder must be one of {', '.join(BUILDERS)}")
+    return value.strip().lower()
 
 
 def unknown_codes(codes) -> list[str]:
@@ -105,6 +119,7 @@ def parse(path: str, table: dict) -> Config:
         unsafe_fixes=_bool(path, "unsafe-fixes", table["unsafe-fixes"]) if "unsafe-fixes" in table else None,
         add_syntax=_bool(path, "add-syntax", table["add-syntax"]) if "add-syntax" in table else None,
         exclude=tuple(exclude),
+        builder=builder_name(table["builder"], path) if "builder" in table else None,
     )
 
 

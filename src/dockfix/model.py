@@ -170,6 +170,7 @@ class Settings:
     ignore: frozenset[str] = frozenset()
     unsafe_fixes: bool = False
     add_syntax: bool = False  # add "# syntax=docker/dockerfile:1" where a cache mount is added
+    builder: str | None = None  # builders.BUILDERS; None: BuildKit unless the repository says otherwise
 
 
 @dataclass

@@ -63,6 +63,13 @@ class Facts:
             self._inv[inst.start] = list(parsed) if parsed is not None else None
         return self._inv[inst.start]
 
+    @cached_property
+    def builder_refusal(self) -> tuple[str | None, bool]:
+        """(why the builder cannot take a cache mount, whether the user's setting says so)."""
+        from ..builders import refusal
+
+        return refusal(self.settings.builder, self.df.path, self.ctx.root)
+
     def index(self, inst: Instruction) -> int:
         return self._index[id(inst)]
 

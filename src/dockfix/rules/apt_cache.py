@@ -79,7 +79,7 @@ def plan(facts, inst: Instruction) -> AptPlan | None:
         return AptPlan(f"{why}; no apt cache mount added")
 
     state = facts.state(inst)
-    why = frontend_refusal(facts.df) or shell_refusal(state)
+    why = frontend_refusal(facts.df) or facts.builder_refusal[0] or shell_refusal(state)
     if why:
         return refuse(why)
     if not is_debian(state.base):
@@ -133,6 +133,8 @@ def _blocker(facts, inst: Instruction) -> str | None:
 def check(facts) -> list:
     df = facts.df
     out: list = []
+    if facts.builder_refusal[1]:
+        return out  # the user's builder setting rules cache mounts out
     add_syntax = facts.settings.add_syntax and df.directive("syntax") is None
     for inst, p in planned_runs(facts, plan):
         if p.skip:

@@ -357,7 +357,7 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     def refuse(why: str) -> Plan:
         return Plan(keys, f"{why}; no cache mount added")
 
-    why = frontend_refusal(facts.df)
+    why = frontend_refusal(facts.df) or facts.builder_refusal[0]
     if why:
         return Plan(keys, why)
     why = shell_refusal(facts.state(inst))
@@ -501,6 +501,8 @@ def _message(p: Plan) -> str:
 def check(facts) -> list:
     df = facts.df
     out: list = []
+    if facts.builder_refusal[1]:
+        return out  # the user's builder setting rules cache mounts out
     add_syntax = facts.settings.add_syntax and df.directive("syntax") is None
     disabled: dict[tuple[str, int], None] = {}
     for inst, p in planned_runs(facts, plan):
