@@ -1,0 +1,372 @@
+"""Tests for dockfix.effects: what shell commands read and write, and commutation with a broad COPY."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockfix import analysis, effects, reader, shell
+from dockfix.context import BuildContext
+from dockfix.effects import Access
+
+
+def state(lines: str = "WORKDIR /app", base: str = "python:3.11-slim") -> analysis.State:
+    text = f"FROM {base}\n{lines}\nRUN true\n"
+    return analysis.states(reader.read(text.encode()))[-1]
+
+
+def effect(script: str, lines: str = "WORKDIR /app", base: str = "python:3.11-slim", home: str | None = None):
+    invs = shell.invocations(script)
+    assert invs is not None, script
+    return effects.run_effect(invs, state(lines, base), home)
+
+
+class Fake:
+    """A build context given as the entries the COPY brings (directories end with '/')."""
+
+    def __init__(self, *entries: str):
+        self.entries = {e.rstrip("/") for e in entries}
+
+    def copied(self, rel: str) -> bool:
+        return any(e == rel or e.startswith(rel + "/") for e in self.entries)
+
+    def names(self, rel: str) -> list[str]:
+        prefix = "" if rel == "." else rel + "/"
+        return sorted({e[len(prefix):].split("/", 1)[0] for e in self.entries if e.startswith(prefix)})
+
+
+def verdict(script, context=(), lines="WORKDIR /app", dest="/app", base="python:3.11-slim", dest_exists=True,
+            home=None) -> str | None:
+    e = effect(script, lines, base, home)
+    if e is None:
+        return "unknown"
+    fake = Fake(*context)
+    return effects.meets_copy(e, dest, fake.copied, dest_exists=dest_exists, names=fake.names)
+
+
+APP = ("app.py", "requirements.txt", "src/", "src/pkg/__init__.py")
+
+# (id, script, context, header lines, expected: None = commutes, "unknown" = no model, else a reason part)
+CASES = [
+    # issue 9, group 1
+    ("ls", "ls -la", APP, "WORKDIR /app", None),
+    ("ls-into-file", "ls -la > listing.txt", APP, "WORKDIR /app", "reads /app/..."),
+    ("ls-piped", "ls -la | grep x", APP, "WORKDIR /app", "reads /app/..."),
+    ("ls-copied-operand", "ls -la src", APP, "WORKDIR /app", "reads /app/src"),
+    ("echo", "echo hello", APP, "WORKDIR /app", None),
+    ("mkdir-data", "mkdir -p .data/results", APP, "WORKDIR /app", None),
+    ("mkdir-data-in-context", "mkdir -p .data/results", APP + (".data/x.csv",), "WORKDIR /app", ".data also brought"),
+    ("mkdir-mode", "mkdir -p -m 700 /srv/cache", APP, "WORKDIR /app", None),
+    ("venv-relative", "python3 -m venv .venv", APP, "WORKDIR /app", None),
+    ("venv-in-context", "python3 -m venv .venv", APP + (".venv/bin/python",), "WORKDIR /app", "/app/.venv"),
+    ("venv-shadowed-module", "python3 -m venv .venv", APP + ("logging.py",), "WORKDIR /app", "brings logging.py"),
+    ("venv-env", "python3 -m venv $VIRTUAL_ENV", APP, "ENV VIRTUAL_ENV=/opt/venv\nWORKDIR /app", None),
+    ("venv-env-braces", "python3 -m venv ${VIRTUAL_ENV}", APP, "ENV VIRTUAL_ENV=/opt/venv\nWORKDIR /app", None),
+    ("venv-arg", "python3 -m venv $VIRTUAL_ENV", APP, "ARG VIRTUAL_ENV=/opt/venv\nWORKDIR /app", "cannot name"),
+    ("venv-unset", "python3 -m venv $NOPE/venv", APP, "WORKDIR /app", "cannot name"),
+    ("venv-known-prefix", "python3 -m venv /opt/$NOPE", APP, "WORKDIR /app", None),
+    ("venv-env-inside-dest", "python3 -m venv $VIRTUAL_ENV", APP + (".venv/",), "ENV VIRTUAL_ENV=/app/.venv\nWORKDIR /app",
+     "/app/.venv"),
+    ("curl-output", "curl -L https://example.com/x.tgz -o n", APP, "WORKDIR /app", None),
+    ("curl-output-copied", "curl -L https://example.com/x.tgz -o n", APP + ("n",), "WORKDIR /app", "writes /app/n"),
+    ("curl-remote-name", "curl -fsSLO 'https://example.com/a/get-pip.py?x=1'", APP + ("get-pip.py",), "WORKDIR /app",
+     "writes /app/get-pip.py"),
+    ("curl-remote-name-glob", "curl -fsSLO https://example.com/a/get-pip.py?x=1", APP, "WORKDIR /app",
+     "holds the copied files"),
+    ("curl-remote-name-free", "curl -fsSLO https://example.com/a/get-pip.py", APP, "WORKDIR /app", None),
+    ("git-clone-dir", "git clone https://github.com/a/b.git serve", APP, "WORKDIR /app", None),
+    ("git-clone-dir-copied", "git clone https://github.com/a/b.git serve", APP + ("serve/",), "WORKDIR /app",
+     "writes /app/serve/..."),
+    ("git-clone-default-dir", "git clone --depth 1 -b main https://github.com/a/serve.git", APP + ("serve/",),
+     "WORKDIR /app", "writes /app/serve/..."),
+    ("conda-update-base", "conda update -n base conda", APP, "WORKDIR /app", None),
+    ("useradd-no-home", "useradd -d /app app", APP, "WORKDIR /app", None),
+    ("useradd-create-home", "useradd -m -d /app app", APP, "WORKDIR /app", "writes /app/..."),
+    ("useradd-fedora-default", "useradd -d /app app", APP, "WORKDIR /app", "writes /app/..."),
+    # adversarial
+    ("cp-reads-copied", "cp requirements.txt /tmp/x", APP, "WORKDIR /app", "reads /app/requirements.txt"),
+    ("sed-in-place", "sed -i s/x/y/ requirements.txt", APP, "WORKDIR /app", "requirements.txt"),
+    ("sed-elsewhere", "sed -i -e 's/a/b/g' /etc/ssh/sshd_config", APP, "WORKDIR /app", None),
+    ("sed-write-command", "sed -i 's/a/b/w /app/out' /etc/x", APP, "WORKDIR /app", "unknown"),
+    ("echo-into-copied", "echo x > app.py", APP, "WORKDIR /app", "writes /app/app.py"),
+    ("echo-append-new", "echo x >> notes.txt", APP, "WORKDIR /app", None),
+    ("read-redirect", "cat < requirements.txt", APP, "WORKDIR /app", "reads /app/requirements.txt"),
+    ("cd-copied-sub", "cd src && touch x", APP, "WORKDIR /app", "src also brought"),
+    ("cd-elsewhere", "cd /tmp && touch x && mkdir -p y", APP, "WORKDIR /app", None),
+    ("cd-unknown", "cd $SOMEWHERE && touch x", APP, "WORKDIR /app", "cannot name"),
+    ("subshell-cd", "(cd /tmp && touch x) && touch y", APP, "WORKDIR /app", "cannot name"),
+    ("env-known", "mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", None),
+    ("env-into-copied", "mkdir -p $DATA/x", APP, "ENV DATA=/app/src\nWORKDIR /app", "src also brought"),
+    ("shell-assigned", "DATA=/app/src; mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", "cannot name"),
+    ("single-quoted-dollar", "mkdir -p '$DATA'", APP, "ENV DATA=/data\nWORKDIR /app", None),
+    ("chmod-dest", "chmod -R 755 /app", APP, "WORKDIR /", "holds the copied files"),
+    ("chown-dest", "chown -R app:app /app", APP, "WORKDIR /", "holds the copied files"),
+    ("chmod-elsewhere", "chmod +x /usr/local/bin/entry.sh", APP, "WORKDIR /app", None),
+    ("chmod-minus-x", "chmod -x /usr/local/bin/entry.sh", APP, "WORKDIR /app", None),
+    ("rm-tmp", "rm -rf /tmp/* /var/lib/apt/lists/*", APP, "WORKDIR /app", None),
+    ("rm-star", "rm -rf *", APP, "WORKDIR /app", "holds the copied files"),
+    ("apt", "apt-get update && apt-get install -y --no-install-recommends gcc", APP, "WORKDIR /app", None),
+    ("apt-local", "apt-get install -y ./x.deb", APP, "WORKDIR /app", "unknown"),
+    ("pip-named", "pip install --no-cache-dir gunicorn", APP, "WORKDIR /app", None),
+    ("pip-cache-root", "pip install gunicorn", APP, "WORKDIR /app", None),
+    ("pip-requirements", "pip install -r requirements.txt", APP, "WORKDIR /app", "unknown"),
+    ("pip-local", "pip install .", APP, "WORKDIR /app", "unknown"),
+    ("pip-venv-in-dest", "pip install --no-cache-dir gunicorn", APP + (".venv/bin/pip",),
+     "ENV PATH=/app/.venv/bin:$PATH\nWORKDIR /app", "/app/.venv"),
+    ("pip-shadowed", "python -m pip install --no-cache-dir x", APP + ("pip/__init__.py",), "WORKDIR /app", "brings pip"),
+    ("pip-env-file", "pip install --no-cache-dir x", APP, "ENV PIP_REQUIREMENT=/app/r.txt\nWORKDIR /app", "unknown"),
+    ("script", "python app.py", APP, "WORKDIR /app", "cannot name"),
+    ("make", "make", APP, "WORKDIR /app", "cannot name"),
+    ("sh-c", "sh -c 'touch x'", APP, "WORKDIR /app", "cannot name"),
+    ("bash-script", "bash x.sh", APP, "WORKDIR /opt", "cannot name"),
+    ("npm", "npm install", APP, "WORKDIR /opt", "cannot name"),
+    ("unknown-command", "frobnicate --all", APP, "WORKDIR /app", "unknown"),
+    ("unknown-option", "mkdir --frob x", APP, "WORKDIR /app", "unknown"),
+    ("tar-elsewhere", "tar -xzf /tmp/a.tgz -C /opt", APP, "WORKDIR /app", None),
+    ("tar-here", "tar xzf /tmp/a.tgz", APP, "WORKDIR /app", "holds the copied files"),
+    ("wget-default-name", "wget -q https://example.com/dl/tool.tar.gz", APP, "WORKDIR /app", None),
+    ("wget-prefix", "wget -P /opt https://example.com/dl/tool.tar.gz", APP + ("tool.tar.gz",), "WORKDIR /app", None),
+    ("wget-name-copied", "wget https://example.com/dl/tool.tar.gz", APP + ("tool.tar.gz",), "WORKDIR /app",
+     "tool.tar.gz"),
+    ("test-copied", "test -f requirements.txt && echo yes", APP, "WORKDIR /app", "reads /app/requirements.txt"),
+    ("test-bracket", "[ -d /opt/venv ] || echo no", APP, "WORKDIR /app", None),
+    ("test-string", '[ -n "$X" ]', APP, "WORKDIR /app", None),
+    ("ln-symlink", "ln -s /app/run.sh /usr/local/bin/run", APP, "WORKDIR /app", None),
+    ("ln-hard", "ln /app/app.py /tmp/app.py", APP, "WORKDIR /", "reads /app/app.py"),
+    ("grep-r", "grep -r foo .", APP, "WORKDIR /app", "reads /app/..."),
+    ("cat-elsewhere", "cat /etc/os-release", APP, "WORKDIR /app", None),
+    ("path-lookup-into-dest", "gunicorn --version", APP + ("bin/gunicorn",), "ENV PATH=/app/bin:$PATH", "cannot name"),
+    ("which-dest", "which tool", APP + ("bin/tool",), "ENV PATH=/app/bin:$PATH\nWORKDIR /", "reads /app/bin/tool"),
+]
+
+
+@pytest.mark.parametrize("script,context,lines,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_commutes(script, context, lines, expected):
+    base = "python:3.11-slim"
+    if "conda" in script:
+        base = "continuumio/miniconda3"
+    if "fedora" in str(expected) or script == "useradd -d /app app" and expected:
+        base = "fedora:40"
+    got = verdict(script, context, lines, base=base)
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None and expected in got, got
+
+
+@pytest.mark.parametrize("script,dest,expected", [
+    ("conda update -n base conda", "/opt/conda/app", "writes /opt/conda"),
+    ("apt-get install -y gcc", "/usr/lib/app", "installs packages"),
+    ("apt-get install -y gcc", "/usr/src/app", None),
+    ("pip install --no-cache-dir x", "/usr/local/app", "writes /usr/local/..."),
+    ("useradd -d /home/app -m app", "/home/app/src", "writes /home/app/..."),
+])
+def test_destinations(script, dest, expected):
+    got = verdict(script, APP, "WORKDIR /", dest=dest, base="continuumio/miniconda3" if "conda" in script else "debian")
+    assert (got is None) if expected is None else (expected in got), got
+
+
+@pytest.mark.parametrize("script", ["mkdir -p /app/.data", "touch /app/x", "echo x > /app/y"])
+def test_dest_missing(script):
+    assert "may not exist" in verdict(script, APP, "WORKDIR /", dest_exists=False)
+
+
+def test_mkdir_p_of_existing_dest_is_nothing():
+    assert verdict("mkdir -p /app", APP, "WORKDIR /") is None
+    assert verdict("mkdir /app", APP, "WORKDIR /") is not None
+    assert verdict("mkdir -p /app", APP, "WORKDIR /", dest_exists=False) is not None
+
+
+def test_conda_root_unknown():
+    assert verdict("conda update -n base conda", APP, base="python:3.11") == "unknown"
+    assert verdict("conda install -y numpy", APP, "ENV CONDA_DIR=/srv/conda\nWORKDIR /app", base="x/y") is None
+
+
+def test_unknown_home_refuses_home_writes():
+    assert "cannot name" in verdict("pip install gunicorn", APP, "USER app\nWORKDIR /app")
+    assert verdict("pip install --no-cache-dir gunicorn", APP, "USER app\nWORKDIR /app", home="/home/app") is None
+    assert "/app/.cache/pip" in verdict("pip install gunicorn", APP + (".cache/",), "USER app\nWORKDIR /app", home="/app")
+
+
+def test_imports_without_names_refuse():
+    e = effect("python3 -m venv .venv")
+    fake = Fake(*APP)
+    assert "may bring modules" in effects.meets_copy(e, "/app", fake.copied, dest_exists=True)
+    assert effects.meets_copy(effect("python3 -I -m venv .venv"), "/app", fake.copied, dest_exists=True) is None
+
+
+def effects_account_files():
+    from dockfix.commands_net import ACCOUNT_FILES
+
+    return [*ACCOUNT_FILES, *(f + "-" for f in ACCOUNT_FILES), "/etc/.pwd.lock", "/var/log/lastlog", "/var/log/faillog"]
+
+
+def writes(script: str, lines: str = "WORKDIR /w") -> set[tuple[str, bool]]:
+    e = effect(script, lines)
+    assert e is not None and not e.writes_anything, script
+    return {(a.path, a.tree) for a in e.writes}
+
+
+def reads(script: str, lines: str = "WORKDIR /w") -> set[str]:
+    e = effect(script, lines)
+    assert e is not None
+    return {a.path for a in e.reads if not a.path.endswith("/" + script.split()[0])}
+
+
+@pytest.mark.parametrize("script,expected", [
+    ("mkdir -p -m 700 d", {("/w/d", False)}),
+    ("mkdir --mode=700 --parents a b", {("/w/a", False), ("/w/b", False)}),
+    ("cp -r a b", {("/w/b", True)}),
+    ("cp -t /dst a b", {("/dst", True)}),
+    ("mv a /x/b", {("/w/a", True), ("/x/b", True)}),
+    ("rm -rf a", {("/w/a", True)}),
+    ("rm a", {("/w/a", False)}),
+    ("ln -sf target name", {("/w/name", True)}),
+    ("ln -s /opt/tool/bin/tool", {("/w/tool", True)}),
+    ("touch -d 2020-01-01 f", {("/w/f", False)}),
+    ("chmod 755 f", {("/w/f", False)}),
+    ("chown -R 1000:1000 d", {("/w/d", True)}),
+    ("chmod --reference=ref f", {("/w/f", False)}),
+    ("curl -fsSL https://x/y --output /tmp/y", {("/tmp/y", False)}),
+    ("curl -O https://h/p/file.tgz", {("/w/file.tgz", False)}),
+    ("curl --output-dir /dl -O https://h/p/file.tgz", {("/dl/file.tgz", False)}),
+    ("curl -sSL https://h/x", set()),
+    ("wget -O /tmp/a https://h/x", {("/tmp/a", False)}),
+    ("wget -O - https://h/x", set()),
+    ("wget -P /dl https://h/p/f.zip", {("/dl/f.zip", False)}),
+    ("wget https://h/", {("/w/index.html", False)}),
+    ("git clone https://h/o/r.git", {("/w/r", True)}),
+    ("git clone git@github.com:o/r.git", {("/w/r", True)}),
+    ("git clone --bare https://h/o/r", {("/w/r.git", True)}),
+    ("git -C /src clone https://h/o/r.git x", {("/src/x", True)}),
+    ("tar -x -f a.tar -C /opt", {("/opt", True)}),
+    ("tar -czf /tmp/a.tgz src", {("/tmp/a.tgz", False)}),
+    ("sed -i.bak s/a/b/ f", {("/w/f", False), ("/w/f.bak", False)}),
+    ("python3 -m venv /opt/venv", {("/opt/venv", True)}),
+    ("python -m venv --upgrade-deps v", {("/w/v", True), ("/root/.cache/pip", True)}),
+    ("echo a > /tmp/o 2>&1", {("/tmp/o", False)}),
+    ("echo a 2>/dev/null >&2", set()),
+    ("rmdir -p a/b", {("/w/a/b", False), ("/w/a", False)}),
+    ("mkdir $HOME/x", {("/root/x", False)}),
+    ("mkdir ~/x", {("/root/x", False)}),
+    ("mkdir /opt/*", {("/opt", True)}),
+    ("cd /srv; cd sub && mkdir x", {("/srv/sub/x", False)}),
+    ("cd && mkdir x", {("/root/x", False)}),
+    ("pip install --no-cache-dir --target /deps x", {("/deps", True)}),
+    ("pip download -d /wheels x", {("/wheels", True), ("/root/.cache/pip", True)}),
+    ("useradd -r -s /bin/false app", {(f, False) for f in effects_account_files()}
+     | {("/var/mail", True), ("/var/spool/mail", True)}),
+])
+def test_writes(script, expected):
+    assert writes(script) == expected
+
+
+@pytest.mark.parametrize("script,expected", [
+    ("cat a /etc/b", {"/w/a", "/etc/b"}),
+    ("head -n 5 f", {"/w/f"}),
+    ("grep -e pat f", {"/w/f"}),
+    ("grep pat f", {"/w/f"}),
+    ("grep -rl pat", {"/w"}),
+    ("cp a /tmp/", {"/w/a"}),
+    ("tar -xf a.tar -C /opt", {"/w/a.tar"}),
+    ("curl -d @body.json https://h", {"/w/body.json", "/root/.curlrc"}),
+    ("curl -q -F file=@up.bin https://h", {"/w/up.bin"}),
+    ("test -f a -a -d /b", {"/w/a", "/b"}),
+    ("[ a -nt b ]", {"/w/a", "/w/b"}),
+])
+def test_reads(script, expected):
+    assert reads(script) - {"/root/.curlrc"} == expected - {"/root/.curlrc"}
+    if "curlrc" in str(expected):
+        assert "/root/.curlrc" in reads(script)
+
+
+@pytest.mark.parametrize("script", [
+    "cp a",  # no destination
+    "sed -f script.sed f",
+    "sed -e '1d' f",
+    "git status",
+    "git config user.name x",
+    "tar -xPf a.tar",
+    "curl --frobnicate https://h",
+    "curl file:///etc/passwd",
+    "pip install -e .",
+    "pip install ./pkg",
+    "pip install $PKG",
+    "pip --python /x/python install y",
+    "conda env create -f environment.yml",
+    "conda install --file spec.txt",
+    "usermod -d /app -m app",
+    "apt-get source pkg",
+    "$TOOL run",
+    "mkdir -$X d",
+])
+def test_unknown(script):
+    assert effect(script, base="continuumio/miniconda3") is None
+
+
+def test_run_effects_names_each_command():
+    invs = shell.invocations("cd /tmp && mkdir x && frob")
+    out = effects.run_effects(invs, state())
+    assert [inv.command.words[0].value for inv, _ in out] == ["cd", "mkdir", "frob"]
+    assert out[2][1] is None and out[1][1] is not None
+    assert Access("/tmp/x") in out[1][1].writes
+
+
+@pytest.mark.parametrize("path,dest,expected", [
+    ("/app/x", "/app", "inside"),
+    ("/", "/app", "above"),
+    ("/opt", "/app", "apart"),
+    ("/opt/${X#1}", "/app", "apart"),
+    ("/${X#1}", "/app", None),
+    ("@base/x", "/app", None),
+    ("${APP#1}/x", "${APP#1}", "inside"),
+    ("/opt", "${APP#1}", None),
+    ("/opt/x", "/opt/${APP#1}/y", None),
+    ("/srv", "/opt/${APP#1}", "apart"),
+])
+def test_relation(path, dest, expected):
+    assert effects.relation(path, dest) == expected
+
+
+def test_symbolic_workdir_meets_everything():
+    e = effect("mkdir -p .data", "WORKDIR $APP")
+    fake = Fake()
+    assert effects.meets_copy(e, "/srv", fake.copied, dest_exists=True) is not None
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    (tmp_path / "app.py").write_text("x")
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").write_text("")
+    (tmp_path / "serve").mkdir()
+    (tmp_path / "serve" / "main.py").write_text("")
+    return tmp_path
+
+
+@pytest.mark.parametrize("ignore,script,commutes", [
+    ("", "python3 -m venv .venv", False),
+    (".venv\n", "python3 -m venv .venv", True),
+    (".venv\n!.venv/bin/python\n", "python3 -m venv .venv", False),
+    ("**/.venv\n", "python3 -m venv .venv", True),
+    ("", "git clone https://h/o/serve.git", False),
+    ("serve\n", "git clone https://h/o/serve.git", True),
+    ("", "mkdir -p .data", True),
+    ("", "python3 -m venv /opt/venv", True),
+    ("*.py\n", "echo x > app.py", True),
+    ("", "echo x > app.py", False),
+])
+def test_with_build_context(ctx, ignore, script, commutes):
+    if ignore:
+        (ctx / ".dockerignore").write_text(ignore)
+    copied, names = effects.context_copied(BuildContext(ctx))
+    e = effect(script)
+    why = effects.meets_copy(e, "/app", copied, dest_exists=True, names=names)
+    assert (why is None) == commutes, why
+
+
+def test_context_copied_of_a_subdirectory(ctx):
+    copied, names = effects.context_copied(BuildContext(ctx), "serve")
+    assert copied("main.py") is True
+    assert copied("app.py") is False
+    assert copied("../app.py") is None
+    assert names(".") == ["main.py"]
