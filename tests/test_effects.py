@@ -195,7 +195,7 @@ def test_imports_without_names_refuse():
 
 
 def effects_account_files():
-    from dockfix.commands_net import ACCOUNT_FILES
+    from dockfix.commands_system import ACCOUNT_FILES
 
     return [*ACCOUNT_FILES, *(f + "-" for f in ACCOUNT_FILES), "/etc/.pwd.lock", "/var/log/lastlog", "/var/log/faillog"]
 
@@ -370,3 +370,19 @@ def test_context_copied_of_a_subdirectory(ctx):
     assert copied("app.py") is False
     assert copied("../app.py") is None
     assert names(".") == ["main.py"]
+
+
+@pytest.mark.parametrize("script,lines,base,commutes", [
+    ("adduser -D -h /app app", "WORKDIR /", "alpine:3.20", False),  # BusyBox creates the home
+    ("adduser -D -H -h /app app", "WORKDIR /", "alpine:3.20", True),
+    ("adduser --disabled-password --home /app app", "WORKDIR /", "debian:12", False),
+    ("adduser --system --no-create-home --home /app app", "WORKDIR /", "debian:12", True),
+    ("addgroup -S app && adduser -S -G app -H app", "WORKDIR /", "alpine:3.20", True),
+    ("groupadd -r app && useradd -r -g app -d /app app", "WORKDIR /", "python:3.11-slim", True),
+    ("HOME=/app pip install gunicorn", "WORKDIR /", "python:3.11-slim", False),
+    ("for d in a b; do mkdir -p $DATA/$d; done", "ENV DATA=/srv/data\nWORKDIR /", "python:3.11-slim", False),
+    ("mkdir -p $DATA/x", "ENV DATA=/srv/data\nWORKDIR /", "python:3.11-slim", True),
+])
+def test_accounts_and_shell_variables(script, lines, base, commutes):
+    why = verdict(script, APP, lines, base=base)
+    assert (why is None) == commutes, why

@@ -380,6 +380,7 @@ def _models() -> dict:
     """MODELS with the larger ones of ``commands_net`` (which imports this module's helpers)."""
     if "curl" not in MODELS:
         from .commands_net import MODELS as net
+        from .commands_system import MODELS as system
 
-        MODELS.update(net)
+        MODELS.update(net, **system)
     return MODELS

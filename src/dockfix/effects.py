@@ -105,8 +105,8 @@ class Ctx:
     imports: set[str] = field(default_factory=set)
 
     def var(self, name: str) -> str | None:
-        if name in self.shell_vars:
-            return None
+        if name in self.shell_vars or self.inv.command.compound:
+            return None  # set by the script, or maybe by a for loop around this command
         if name == "HOME" and "HOME" not in self.state.vars:
             return self.home
         v = self.state.vars.get(name)
@@ -218,9 +218,11 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     from .commands import model
 
     invs = list(invs)
+    assigned = frozenset(_assigned(invs))
     if home is None:
         home = _default_home(state)
-    assigned = frozenset(_assigned(invs))
+    if "HOME" in assigned:
+        home = None
     cwd: str | None = state.workdir
     out = []
     for inv in invs:
@@ -247,7 +249,7 @@ def _default_home(state: State) -> str | None:
     v = state.vars.get("HOME")
     if v is not None:
         return v.value if v.value and not v.is_arg and v.value.startswith("/") else None
-    return "/root" if state.user in (None, "root", "0") and state.is_root() else None
+    return "/root" if state.is_root() else None
 
 
 def _assigned(invs: list[Invocation]) -> Iterable[str]:
