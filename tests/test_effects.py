@@ -386,3 +386,18 @@ def test_context_copied_of_a_subdirectory(ctx):
 def test_accounts_and_shell_variables(script, lines, base, commutes):
     why = verdict(script, APP, lines, base=base)
     assert (why is None) == commutes, why
+
+
+@pytest.mark.parametrize("paths,lines,context,commutes", [
+    (["/data"], "WORKDIR /app", APP, True),
+    (["/app/data"], "WORKDIR /app", APP, True),
+    (["/app/src"], "WORKDIR /app", APP, False),
+    (["/app"], "WORKDIR /app", APP, True),  # the existing destination: nothing happens to it
+    (["$DATA"], "ENV DATA=/srv\nWORKDIR /app", APP, True),
+    (["$DATA"], "ARG DATA=/srv\nWORKDIR /app", APP, False),
+])
+def test_volume(paths, lines, context, commutes):
+    e = effects.volume_effect(paths, state(lines))
+    fake = Fake(*context)
+    why = effects.meets_copy(e, "/app", fake.copied, dest_exists=True)
+    assert (why is None) == commutes, why

@@ -245,6 +245,19 @@ def run_effect(invs: Iterable[Invocation], state: State, home: str | None = None
     return total or Effect("")
 
 
+def volume_effect(paths: Iterable[str], state: State) -> Effect:
+    """``VOLUME``: BuildKit keeps later changes below a volume, and at most creates its directory,
+    so each path counts as a ``mkdir -p`` (``paths`` as written: JSON items or words)."""
+    writes, anything = set(), False
+    for raw in paths:
+        expanded, literal = state.expand(raw)
+        if not literal or not expanded:
+            anything = True
+        else:
+            writes.add(Access(join(state.workdir, expanded), mkdir=True))
+    return Effect("VOLUME " + " ".join(paths), writes=frozenset(writes), writes_anything=anything)
+
+
 def _default_home(state: State) -> str | None:
     v = state.vars.get("HOME")
     if v is not None:
@@ -474,4 +487,4 @@ def context_copied(ctx, source_dir: str = ".") -> tuple[Callable[[str], bool | N
     return copied, names
 
 
-__all__ = ["Access", "Effect", "run_effects", "run_effect", "meets_copy", "context_copied", "relation"]
+__all__ = ["Access", "Effect", "run_effects", "run_effect", "volume_effect", "meets_copy", "context_copied", "relation"]
