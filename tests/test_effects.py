@@ -139,14 +139,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("script,context,lines,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_commutes(script, context, lines, expected):
-    base = "python:3.11-slim"
-    if "conda" in script:
-        base = "continuumio/miniconda3"
-    if "fedora" in str(expected) or script == "useradd -d /app app" and expected:
-        base = "fedora:40"
-    got = verdict(script, context, lines, base=base)
+# The base image of a case, when not python:3.11-slim (a Debian whose useradd creates no home by default).
+BASES = {"conda-update-base": "continuumio/miniconda3", "useradd-fedora-default": "fedora:40"}
+
+
+@pytest.mark.parametrize("case,script,context,lines,expected", CASES, ids=[c[0] for c in CASES])
+def test_commutes(case, script, context, lines, expected):
+    got = verdict(script, context, lines, base=BASES.get(case, "python:3.11-slim"))
     if expected is None:
         assert got is None
     else:
@@ -401,3 +400,16 @@ def test_volume(paths, lines, context, commutes):
     fake = Fake(*context)
     why = effects.meets_copy(e, "/app", fake.copied, dest_exists=True)
     assert (why is None) == commutes, why
+
+
+@pytest.mark.parametrize("script,lines,expected", [
+    ("mkdir -p $DATA", 'ENV DATA="/srv/a /app/src"\nWORKDIR /', "cannot name"),  # splits into two words
+    ("mkdir -p $PWD/x", "ENV PWD=/srv\nWORKDIR /app", "cannot name"),  # the shell sets PWD
+    ("cd /srv && mkdir x && frob", "WORKDIR /app", "'frob' is a command dockfix cannot tell"),
+    ("cd /srv && mkdir x && cp /app/app.py .", "WORKDIR /app", "'cp /app/app.py .' reads /app/app.py"),
+    ("cd /srv && mkdir x && cp /app/notes.txt .", "WORKDIR /app", None),
+])
+def test_run_meets_copy(script, lines, expected):
+    fake = Fake(*APP)
+    why = effects.run_meets_copy(shell.invocations(script), state(lines), "/app", fake.copied, True, fake.names)
+    assert (why is None) if expected is None else (expected in why), why

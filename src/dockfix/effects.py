@@ -17,16 +17,19 @@ the same when none of the following holds, so ``meets_copy`` refuses each of the
 2. S writes an entry the COPY also brings: a file would be replaced by the COPY where it used to
    be S's version; a directory would be merged.
 3. S writes below a directory the COPY brings (``mkdir -p src/new`` when the context has ``src/``):
-   S creates ``src`` itself, with its own owner and mode, and whether the COPY then resets an
-   existing directory's owner and mode differs between BuildKit versions and with ``--link``
-   (moby/buildkit#1941, moby/moby#44956). Unsure, so refused.
+   S creates ``src`` itself, with its own owner and mode. Measured with Docker 20.10's BuildKit,
+   the COPY then resets ``src`` to the context's mode and owner (a ``mkdir -m 700`` + ``chown``'d
+   ``/app/src`` became 775 root:root), which would give the same image; but this differs with
+   ``--link`` and between versions (moby/moby#44956, moby/buildkit#1941), so it is refused.
 4. S writes the destination itself or one of its parents (``chmod -R 777 /app``, ``rm -rf /app``):
    refused. The exception is ``mkdir -p`` of an existing directory, which does nothing.
 5. S writes inside the destination while it may not exist yet: in the original order the COPY
-   created it first. The caller says whether ``dest`` exists before S (``dest_exists``: a
-   ``WORKDIR`` at or below it, say); the COPY copies the *contents* of its source into an existing
-   directory and leaves that directory's owner and mode alone (moby/buildkit#1941), so a new
-   ``.data`` next to the copied files is the same in both orders.
+   created it first (with ``--chown``'s owner, measured). The caller says whether ``dest`` exists
+   before S (``dest_exists``: a ``WORKDIR`` at or below it, say). The COPY copies the *contents*
+   of its source into an existing directory and leaves that directory's owner and mode alone
+   (measured: a 750 1000:1000 ``/app`` stayed so; moby/buildkit#1941), and an entry S made that
+   the COPY does not bring stays as S left it, so a new ``.data`` next to the copied files is the
+   same in both orders.
 6. S may read or write anything (``python x.py``, ``make``, ``sh -c``), or installs OS packages
    while the destination is a directory packages own (``/usr/lib``, ``/etc``, ...). Packages are
    assumed to write only below their own system directories, never into an application directory
@@ -60,6 +63,7 @@ PACKAGE_ROOTS = (
     "/usr/lib32", "/usr/lib64", "/usr/libexec", "/usr/libx32", "/usr/share", "/usr/include",
     "/var/lib", "/var/cache", "/var/log", "/var/spool", "/var/mail", "/boot", "/root",
 )
+SHELL_SET = {"PWD", "OLDPWD", "IFS", "RANDOM", "LINENO", "SECONDS", "UID", "EUID", "PPID", "OPTIND", "OPTARG"}
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _UNKNOWN = re.compile(r"[$`*?\[{]")
 
@@ -105,8 +109,8 @@ class Ctx:
     imports: set[str] = field(default_factory=set)
 
     def var(self, name: str) -> str | None:
-        if name in self.shell_vars or self.inv.command.compound:
-            return None  # set by the script, or maybe by a for loop around this command
+        if name in self.shell_vars or name in SHELL_SET or self.inv.command.compound:
+            return None  # set by the script or the shell, or maybe by a for loop around this command
         if name == "HOME" and "HOME" not in self.state.vars:
             return self.home
         v = self.state.vars.get(name)
@@ -136,7 +140,8 @@ class Ctx:
 
             def sub(m: re.Match) -> str:
                 value = self.var(m.group(1) or m.group(2))
-                return "\1" if value is None or _UNKNOWN.search(value) else value
+                unsafe = value is None or _UNKNOWN.search(value) or re.search(r"\s", value)
+                return "\1" if unsafe else value  # a space would split an unquoted word
 
             text = _VAR.sub(sub, text)
             text = re.sub(r"\$.*", "\1", text)  # $(...), ${X:-y}, $1 ...: unknown from here on
@@ -243,6 +248,26 @@ def run_effect(invs: Iterable[Invocation], state: State, home: str | None = None
             return None
         total = effect if total is None else total | effect
     return total or Effect("")
+
+
+def run_meets_copy(
+    invs: Iterable[Invocation],
+    state: State,
+    dest: str,
+    copied: Callable[[str], bool | None],
+    dest_exists: bool = False,
+    names: Callable[[str], Iterable[str] | None] | None = None,
+    home: str | None = None,
+) -> str | None:
+    """``meets_copy`` for each command of a RUN: the reason of the first that meets, else None."""
+    for inv, effect in run_effects(invs, state, home):
+        if effect is None:
+            text = " ".join(w.raw for w in inv.command.words) or inv.command.redirects[0]
+            return f"'{text}' is a command dockfix cannot tell the files of"
+        why = meets_copy(effect, dest, copied, dest_exists, names)
+        if why:
+            return why
+    return None
 
 
 def volume_effect(paths: Iterable[str], state: State) -> Effect:
@@ -487,4 +512,4 @@ def context_copied(ctx, source_dir: str = ".") -> tuple[Callable[[str], bool | N
     return copied, names
 
 
-__all__ = ["Access", "Effect", "run_effects", "run_effect", "volume_effect", "meets_copy", "context_copied", "relation"]
+__all__ = ["Access", "Effect", "run_effects", "run_effect", "run_meets_copy", "volume_effect", "meets_copy", "context_copied", "relation"]
