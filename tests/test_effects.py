@@ -413,3 +413,30 @@ def test_run_meets_copy(script, lines, expected):
     fake = Fake(*APP)
     why = effects.run_meets_copy(shell.invocations(script), state(lines), "/app", fake.copied, True, fake.names)
     assert (why is None) if expected is None else (expected in why), why
+
+
+@pytest.mark.parametrize("script,expected", [
+    ("wget 'https://h/f?x=1'", {("/w/f?x=1", False)}),
+    ("wget -i urls.txt", {("/w", True)}),
+    ("tar xzf a.tgz -C /opt", {("/opt", True)}),
+    ("date +%s", set()),
+    ("apt-get -o Acquire::Retries=3 install -y gcc", set()),
+])
+def test_writes_more(script, expected):
+    assert writes(script) == expected
+
+
+@pytest.mark.parametrize("script", [
+    "tar xfz a.tgz",  # old style: f takes the next word, not 'z'
+    "curl -K cfg https://h",
+    "date -r /app/app.py",
+    "hostname -F /etc/hostname",
+    "apt-get -o Dir::Cache=/app/c install -y gcc",
+])
+def test_unknown_more(script):
+    assert effect(script) is None
+
+
+def test_recursive_listing_reads_the_tree():
+    assert "reads /app/..." in verdict("ls -R", APP)
+    assert "unknown" == verdict("pip install --no-cache-dir x", APP, "ENV PYTHONPATH=/app\nWORKDIR /app")

@@ -17,7 +17,7 @@ from .shell import Word
 # Shell builtins and commands that touch no file (beyond redirections).
 NOTHING = {
     "true", ":", "false", "set", "export", "unset", "readonly", "umask", "exit", "echo", "printf",
-    "sleep", "whoami", "id", "uname", "date", "pwd", "nproc", "hostname", "arch", "shift", "wait",
+    "sleep", "whoami", "id", "uname", "pwd", "nproc", "arch", "shift", "wait",
 }
 BUILTINS = NOTHING | {"cd", "test", "[", "command", "type", "hash", "pushd", "popd"}
 # Programs that run code or scripts the model cannot see: they may read and write anything.
@@ -140,7 +140,7 @@ def ls(ctx: Ctx, words):
     opts, args = getopt(words, "aAbBcCdfFgGhHiklLmnNopqQrRsStuUvxXZ1", "IwT",
                         "all almost-anything human-readable recursive directory", "ignore width tabsize hide",
                         "color format sort time time-style quoting-style indicator-style block-size")
-    used = _output_used(ctx)
+    used = _output_used(ctx) or has(opts, "R", "recursive")  # a recursive listing may fail on what it finds
     for a in args:
         ctx.read(a, tree=used)
     if not args and used:
@@ -186,6 +186,11 @@ def cd(ctx: Ctx, words):
     for w in words:
         if not w.value.startswith("-"):
             ctx.read(w)
+    return ctx.effect()
+
+
+def date(ctx: Ctx, words):
+    getopt(words, "uRI", "d", "utc universal rfc-email", "date", "iso-8601 rfc-3339")  # not -f/-r: files
     return ctx.effect()
 
 
@@ -369,7 +374,7 @@ MODELS = {
     "sha256sum": read_files("btz", "", "binary text zero tag"), "md5sum": read_files("btz", "", "binary text zero tag"),
     "stat": read_files("LftZ", "c", "dereference file-system terse", "format printf"),
     "file": read_files("bLhiz", "", "brief dereference no-dereference mime"),
-    "cd": cd, "test": test, "[": test, "mkdir": mkdir, "touch": touch, "rm": rm, "rmdir": rmdir, "cp": cp,
+    "cd": cd, "date": date, "test": test, "[": test, "mkdir": mkdir, "touch": touch, "rm": rm, "rmdir": rmdir, "cp": cp,
     "mv": lambda ctx, words: cp(ctx, words, move=True), "ln": ln,
     "chmod": chmod_chown("mode"), "chown": chmod_chown("owner"), "chgrp": chmod_chown("group"),
     "sed": sed_words,

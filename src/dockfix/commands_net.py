@@ -68,7 +68,9 @@ def curl(ctx: Ctx, words):
     for f in values(opts, "D", "c", "dump-header", "cookie-jar", "trace", "trace-ascii", "stderr", "libcurl", "etag-save"):
         if f.value != "-":
             ctx.write(f)
-    for f in values(opts, "K", "config", "cacert", "E", "cert", "key", "netrc-file", "etag-compare", "T", "upload-file"):
+    if values(opts, "K", "config"):
+        raise Unknown("curl -K: a config file may name outputs")
+    for f in values(opts, "cacert", "E", "cert", "key", "netrc-file", "etag-compare", "T", "upload-file"):
         ctx.read(f)
     for f in values(opts, "capath"):
         ctx.read(f, tree=True)
@@ -119,11 +121,13 @@ def wget(ctx: Ctx, words):
         if f.value != "-":
             ctx.write(f)
     if not docs:
-        whole = has(opts, "r", "m", "p", "x", "recursive", "mirror", "page-requisites", "force-directories",
-                    "content-disposition", "trust-server-names")
+        whole = has(opts, "r", "m", "p", "x", "i", "recursive", "mirror", "page-requisites", "force-directories",
+                    "content-disposition", "trust-server-names", "input-file")
+        if whole:
+            ctx.write(".", tree=True, base=base)
         for u in urls:
-            path = u.value.split("://", 1)[-1]
-            name = posixpath.basename(re.split(r"[?#]", path, maxsplit=1)[0]) if "/" in path else ""
+            path = u.value.split("://", 1)[-1].split("#", 1)[0]  # wget keeps a query in the name
+            name = posixpath.basename(path) if "/" in path else ""
             if whole or u.has_expansion:
                 ctx.write(".", tree=True, base=base)
             else:
@@ -215,8 +219,12 @@ _TAR_LONG = (
 
 def tar(ctx: Ctx, words):
     words = list(words)
-    if words and re.fullmatch(r"[a-zA-Z]+", words[0].value):
-        words[0] = replace(words[0], value="-" + words[0].value)
+    if words and re.fullmatch(r"[a-zA-Z]+", words[0].value):  # old style: 'xzf a.tgz'
+        bundle = words[0].value
+        valued = [c for c in bundle if c in "fCTXbHgNI"]
+        if len(valued) > 1 or (valued and not bundle.endswith(valued[0])):
+            raise Unknown("tar: values of an old-style bundle taken in order")
+        words[0] = replace(words[0], value="-" + bundle)
     opts, args = getopt(words, "xctvzjJaZkmopPhSwWUO", "fCTXbHgNI", _TAR_LONG,
                         "file directory strip-components exclude owner group mode transform xform warning "
                         "files-from exclude-from use-compress-program format blocking-factor")
@@ -356,6 +364,9 @@ def pip(ctx: Ctx, words):
     inv = ctx.inv
     if inv.tool != "pip" or inv.unknown:
         raise Unknown("pip")
+    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE"):  # what pip sees as installed, and where
+        if name in ctx.state.env_names or name in ctx.shell_vars:
+            raise Unknown(name)
     _pip_common(ctx, inv)
     program = inv.command.words[0].value  # pip, or the python of ``python -m pip``
     sub = inv.sub

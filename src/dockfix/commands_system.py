@@ -149,8 +149,10 @@ def packages(ctx: Ctx, words):
         raise Unknown("package manager")
     for name, value, _ in inv.options:
         if name in ("--installroot", "--root", "--downloaddir", "--cache-dir", "--keys-dir",
-                    "--repositories-file", "--config-file", "--config", "--option", "--setopt"):
+                    "--repositories-file", "--config-file", "--config", "--setopt"):
             raise Unknown(name)
+        if name == "--option" and (value is None or re.search(r"dir|root|file|path", value, re.I)):
+            raise Unknown("apt -o naming a path")  # Dir::Cache=..., --instdir=...
     if any(w.has_expansion or w.value.startswith((".", "/", "~")) or "/" in w.value for w in inv.args):
         raise Unknown("a local package")
     ctx.system = True
