@@ -4,7 +4,7 @@ today's allow-list (``reorder.check_between``), on a corpus of real Dockerfiles.
     python scripts/effects_coverage.py ../shared/corpus [-v]
 
 For the first Python install of each stage that has a broad COPY before it, every RUN between
-the two is judged twice: by ``reorder.check_between`` and by ``effects.run_meets_copy`` against
+the two is judged twice: by ``reorder.check_between`` and by ``commute.run_meets_copy`` against
 the entry's build context (``context_guess``) after ``.dockerignore``. Prints the counts, and
 with ``-v`` each step either refuses, with both reasons.
 """
@@ -15,7 +15,7 @@ import argparse
 import json
 import pathlib
 
-from dockfix import effects, reorder
+from dockfix import commute, effects, reorder
 from dockfix.analysis import under
 from dockfix.context import BuildContext
 from dockfix.model import ParseError, Settings
@@ -62,7 +62,7 @@ def main() -> int:
 
 
 def judge(facts, broad, k, counts, where, verbose) -> None:
-    copied, names = effects.context_copied(facts.ctx, broad.source_dir)
+    copied, names = commute.context_copied(facts.ctx, broad.source_dir)
     dest_exists = under(facts.states[broad.index].workdir, broad.dest)
     for j in range(broad.index + 1, k):
         inst = facts.df.instructions[j]
@@ -80,7 +80,7 @@ def judge(facts, broad, k, counts, where, verbose) -> None:
         else:
             runs = effects.run_effects(invs, facts.states[j])
             counts["unknown commands"] += sum(e is None for _, e in runs)
-            new = effects.run_meets_copy(invs, facts.states[j], broad.dest, copied, dest_exists, names)
+            new = commute.run_meets_copy(invs, facts.states[j], broad.dest, copied, dest_exists, names)
         counts["old"] += old is None
         counts["new"] += new is None
         counts["both"] += old is None and new is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockfix import analysis, effects, reader, shell
+from dockfix import analysis, commute, effects, reader, shell
 from dockfix.context import BuildContext
 from dockfix.effects import Access
 
@@ -40,7 +40,7 @@ def verdict(script, context=(), lines="WORKDIR /app", dest="/app", base="python:
     if e is None:
         return "unknown"
     fake = Fake(*context)
-    return effects.meets_copy(e, dest, fake.copied, dest_exists=dest_exists, names=fake.names)
+    return commute.meets_copy(e, dest, fake.copied, dest_exists=dest_exists, names=fake.names)
 
 
 APP = ("app.py", "requirements.txt", "src/", "src/pkg/__init__.py")
@@ -189,8 +189,8 @@ def test_unknown_home_refuses_home_writes():
 def test_imports_without_names_refuse():
     e = effect("python3 -m venv .venv")
     fake = Fake(*APP)
-    assert "may bring modules" in effects.meets_copy(e, "/app", fake.copied, dest_exists=True)
-    assert effects.meets_copy(effect("python3 -I -m venv .venv"), "/app", fake.copied, dest_exists=True) is None
+    assert "may bring modules" in commute.meets_copy(e, "/app", fake.copied, dest_exists=True)
+    assert commute.meets_copy(effect("python3 -I -m venv .venv"), "/app", fake.copied, dest_exists=True) is None
 
 
 def effects_account_files():
@@ -323,13 +323,13 @@ def test_run_effects_names_each_command():
     ("/srv", "/opt/${APP#1}", "apart"),
 ])
 def test_relation(path, dest, expected):
-    assert effects.relation(path, dest) == expected
+    assert commute.relation(path, dest) == expected
 
 
 def test_symbolic_workdir_meets_everything():
     e = effect("mkdir -p .data", "WORKDIR $APP")
     fake = Fake()
-    assert effects.meets_copy(e, "/srv", fake.copied, dest_exists=True) is not None
+    assert commute.meets_copy(e, "/srv", fake.copied, dest_exists=True) is not None
 
 
 @pytest.fixture
@@ -357,14 +357,14 @@ def ctx(tmp_path):
 def test_with_build_context(ctx, ignore, script, commutes):
     if ignore:
         (ctx / ".dockerignore").write_text(ignore)
-    copied, names = effects.context_copied(BuildContext(ctx))
+    copied, names = commute.context_copied(BuildContext(ctx))
     e = effect(script)
-    why = effects.meets_copy(e, "/app", copied, dest_exists=True, names=names)
+    why = commute.meets_copy(e, "/app", copied, dest_exists=True, names=names)
     assert (why is None) == commutes, why
 
 
 def test_context_copied_of_a_subdirectory(ctx):
-    copied, names = effects.context_copied(BuildContext(ctx), "serve")
+    copied, names = commute.context_copied(BuildContext(ctx), "serve")
     assert copied("main.py") is True
     assert copied("app.py") is False
     assert copied("../app.py") is None
@@ -398,7 +398,7 @@ def test_accounts_and_shell_variables(script, lines, base, commutes):
 def test_volume(paths, lines, context, commutes):
     e = effects.volume_effect(paths, state(lines))
     fake = Fake(*context)
-    why = effects.meets_copy(e, "/app", fake.copied, dest_exists=True)
+    why = commute.meets_copy(e, "/app", fake.copied, dest_exists=True)
     assert (why is None) == commutes, why
 
 
@@ -411,7 +411,7 @@ def test_volume(paths, lines, context, commutes):
 ])
 def test_run_meets_copy(script, lines, expected):
     fake = Fake(*APP)
-    why = effects.run_meets_copy(shell.invocations(script), state(lines), "/app", fake.copied, True, fake.names)
+    why = commute.run_meets_copy(shell.invocations(script), state(lines), "/app", fake.copied, True, fake.names)
     assert (why is None) if expected is None else (expected in why), why
 
 
