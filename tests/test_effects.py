@@ -440,3 +440,18 @@ def test_unknown_more(script):
 def test_recursive_listing_reads_the_tree():
     assert "reads /app/..." in verdict("ls -R", APP)
     assert "unknown" == verdict("pip install --no-cache-dir x", APP, "ENV PYTHONPATH=/app\nWORKDIR /app")
+
+
+@pytest.mark.parametrize("script", [
+    "cd /a || cd /b && touch x",  # after the first cd the second does not run
+    "cd /a | true; touch x",  # a pipeline runs in a subshell
+    "cd /a & touch x",
+    "true || cd /b; touch x",
+])
+def test_cd_that_may_not_be_in_force(script):
+    e = effect(script)
+    assert e.writes_anything, e
+
+
+def test_cd_sequence():
+    assert writes("cd /a; cd b && cd ../c && touch x") == {("/a/c/x", False)}

@@ -204,7 +204,9 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
         found = model(ctx) if effect else None
         out.append((inv, found | effect if found is not None and effect is not None else None))
         if inv.tool == "cd" or (inv.command.words and inv.command.words[0].value in ("pushd", "popd")):
-            cwd = _cd(ctx) if not inv.command.compound and inv.command.op_before != "|" else None
+            cmd = inv.command
+            plain = not cmd.compound and cmd.op_before not in ("|", "||") and cmd.op_after not in ("|", "||", "&")
+            cwd = _cd(ctx) if plain else None  # a cd in a pipeline or behind || may not be the one in force
     return out
 
 
