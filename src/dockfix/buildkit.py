@@ -86,31 +86,65 @@ class Docker:
     network: str | None = None  # --network for builds; "host" when the daemon has no bridge
     env: dict = field(default_factory=dict, repr=False)
 
+    note: str | None = field(default=None, repr=False)  # which client, when others were passed over
+
     @classmethod
     def detect(cls) -> Docker:
-        """Find the client, check the daemon and BuildKit; raise VerifyError with one line if not."""
-        exe = os.environ.get("DOCKFIX_DOCKER") or "docker"
-        found = shutil.which(exe)
-        if not found:
-            raise VerifyError(f"docker not found ({exe}): install Docker, or set DOCKFIX_DOCKER to its client")
-        d = cls(found, env=dict(os.environ, DOCKER_BUILDKIT="1"))
-        p = d.run("version", "--format", "{{.Server.Version}}", timeout=30)
-        if p.returncode != 0:
-            raise VerifyError(f"the Docker daemon is not reachable: {_first_line(p.stdout)}")
-        d.network = os.environ.get("DOCKFIX_BUILD_NETWORK") or (
-            None if d.run("network", "inspect", "bridge", timeout=30).returncode == 0 else "host"
-        )
-        probe = d.run(
+        """Find a client that builds with BuildKit, check the daemon; raise VerifyError (one line,
+        saying what to do) if there is none.
+
+        ``$DOCKFIX_DOCKER`` names the client; otherwise every ``docker`` on the ``PATH`` is tried in
+        order, then the usual places (``/usr/bin/docker``, ...): a Docker 23+ client without the
+        buildx plugin cannot build with BuildKit, while an older one (20.10) has it built in."""
+        chosen = os.environ.get("DOCKFIX_DOCKER")
+        candidates = [shutil.which(chosen) or chosen] if chosen else _clients()
+        if chosen and not shutil.which(chosen):
+            raise VerifyError(f"DOCKFIX_DOCKER={chosen}: no such program; point it at a Docker client, or unset it")
+        if not candidates:
+            raise VerifyError("docker not found: install Docker (with the buildx plugin), or set DOCKFIX_DOCKER to its client")
+        passed: list[tuple[str, str]] = []  # (client, why not)
+        for exe in candidates:
+            d = cls(exe, env=dict(os.environ, DOCKER_BUILDKIT="1"))
+            p = d.run("version", "--format", "{{.Server.Version}}", timeout=30)
+            if p.returncode != 0:
+                why = _first_line(p.stdout)
+                low = why.lower()
+                if "cannot connect" in low or "daemon running" in low or "permission denied" in low:
+                    raise VerifyError(f"the Docker daemon is not reachable: {why}; start it, or set DOCKER_HOST")
+                passed.append((exe, why))
+                continue
+            why = d._buildkit_problem()
+            if why:
+                passed.append((exe, why))
+                continue
+            if passed:
+                d.note = f"using {exe}; " + "; ".join(f"{e} passed over: {w}" for e, w in passed)
+            d.network = os.environ.get("DOCKFIX_BUILD_NETWORK") or (
+                None if d.run("network", "inspect", "bridge", timeout=30).returncode == 0 else "host"
+            )
+            return d
+        exe, why = passed[0]
+        tried = f" (also tried: {', '.join(e for e, _ in passed[1:])})" if len(passed) > 1 else ""
+        if "buildx" in why:
+            todo = ("install the buildx plugin for it (Debian/Ubuntu: apt-get install docker-buildx-plugin, or "
+                    "docker-buildx; or put the buildx binary at ~/.docker/cli-plugins/docker-buildx), or set "
+                    "DOCKFIX_DOCKER to a client that builds with BuildKit")
+        else:
+            todo = "install Docker 23 or later with the buildx plugin, or set DOCKFIX_DOCKER to a client that builds with BuildKit"
+        raise VerifyError(f"BuildKit is not available with {exe} ({why}){tried}: {todo}")
+
+    def _buildkit_problem(self) -> str | None:
+        """None when this client builds with BuildKit (a tiny build to nowhere), else why not."""
+        probe = self.run(
             "build", "--progress=plain", "-o", f"type=tar,dest={os.devnull}", "-",
             input="FROM scratch\nLABEL dockfix.verify.probe=1\n", timeout=60,
         )
-        if probe.returncode != 0 or "load build definition" not in probe.stdout:
-            m = re.search(r"Successfully built ([0-9a-f]+)", probe.stdout)
-            if m:  # the legacy builder ran and left an image
-                d.run("rmi", m.group(1), timeout=60)
-            why = _first_line(probe.stdout) if probe.returncode else "the legacy builder answered"
-            raise VerifyError(f"BuildKit is not available ({why}); install the buildx plugin or Docker >= 23")
-        return d
+        if probe.returncode == 0 and "load build definition" in probe.stdout:
+            return None
+        m = re.search(r"Successfully built ([0-9a-f]+)", probe.stdout)
+        if m:  # the legacy builder ran and left an image
+            self.run("rmi", m.group(1), timeout=60)
+        return _first_line(probe.stdout) if probe.returncode else "the legacy builder answered"
 
     def run(self, *args: str, input: str | None = None, timeout: float | None = None):
         try:
@@ -131,6 +165,23 @@ class Docker:
     def prune_build_cache(self) -> None:
         """Drop the whole build cache, cache mounts included (the lab's daemon only!)."""
         self.run("builder", "prune", "-af", timeout=300)
+
+
+WELL_KNOWN = ("/usr/bin/docker", "/usr/local/bin/docker", "/bin/docker", "/snap/bin/docker")
+
+
+def _clients() -> list[str]:
+    """Every ``docker`` on the PATH, in order, then the usual places; each program once."""
+    found: list[str] = []
+    seen: set[str] = set()
+    dirs = [d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if d]
+    for path in [os.path.join(d, "docker") for d in dirs] + list(WELL_KNOWN):
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                found.append(path)
+    return found
 
 
 def _first_line(text: str) -> str:

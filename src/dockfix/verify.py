@@ -275,22 +275,29 @@ def verify_main(
     settings=None,
 ) -> int:
     """``dockfix verify PATH... [--context DIR]``. Exit 0: every file verified (or left unchanged
-    by dockfix); 1: a rewritten file failed to build or its image differs; 2: no usable Docker.
+    by dockfix); 1: a rewritten file failed to build or its image differs; 2: no usable Docker,
+    bad usage.
 
+    The report goes to stdout (text, or JSON with ``json_out``); progress and errors to stderr.
     ``index_url`` (default: $DOCKFIX_INDEX_URL) is a build-lab index whose /stats counts downloads;
     ``settings`` (dockfix.model.Settings) select the rules as for a rewrite.
     """
 
     def say(line: str) -> None:
-        print(line, file=sys.stderr if json_out else sys.stdout, flush=True)
+        print(line, file=sys.stderr, flush=True)
 
     files = [Path(p) / "Dockerfile" if Path(p).is_dir() else Path(p) for p in paths]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        print(f"dockfix verify: no such Dockerfile: {missing[0]}", file=sys.stderr)
+        _error(f"no such Dockerfile: {missing[0]}")
+        return 2
+    if context is not None and not Path(context).is_dir():
+        _error(f"{context}: build context is not a directory")
         return 2
     try:
         docker = Docker.detect()
+        if docker.note:
+            say(f"dockfix verify: {docker.note}")
         index_url = index_url or os.environ.get("DOCKFIX_INDEX_URL")
         index = Index(index_url) if index_url else None
         if index:
@@ -300,13 +307,18 @@ def verify_main(
             say(f"{f}: verifying")
             report = verify_file(docker, f, context, index=index, keep=keep, settings=settings, say=say)
             reports.append(report)
-            say(report.format())
+            if not json_out:
+                print(report.format(), flush=True)
     except VerifyError as e:
-        print(f"dockfix verify: {e}", file=sys.stderr)
+        _error(str(e))
         return 2
     if json_out:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     return 0 if all(r.status in ("verified", "unchanged", "skipped") for r in reports) else 1
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
 
 
 def cli(argv: list[str]) -> int:
@@ -314,28 +326,41 @@ def cli(argv: list[str]) -> int:
     import argparse
 
     from .cli import _codes
+    from .config import unknown_codes
     from .model import Settings
+    from .report import argument_parser
 
-    ap = argparse.ArgumentParser(
+    ap = argument_parser(
         prog="dockfix verify",
         description="Build each Dockerfile and dockfix's rewrite of it with BuildKit, compare the images, "
-        "and measure a rebuild after a code-only change. Needs Docker with BuildKit.",
+        "and measure a rebuild after a code-only change. Needs Docker with BuildKit. The report goes to "
+        "stdout, progress to stderr. Exit 0: verified (or nothing to rewrite); 1: the rewrite failed to "
+        "build or its image differs; 2: no usable Docker, bad usage.",
     )
     ap.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="Dockerfiles or folders holding one")
     ap.add_argument("--context", type=Path, help="the build context (default: each Dockerfile's folder)")
     ap.add_argument("--keep", action="store_true", help="keep the images and the context copies")
-    ap.add_argument("--json", action="store_true", help="print the reports as JSON on stdout")
+    ap.add_argument("--format", default="text", type=str.lower, choices=("text", "json"), help="stdout: text (default) or json")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the spelling before --format json
     ap.add_argument("--index", help="a build-lab index that counts downloads (default: $DOCKFIX_INDEX_URL)")
     ap.add_argument("--select", action="append", help="only these rule codes (comma separated)")
     ap.add_argument("--ignore", action="append", help="skip these rule codes (comma separated)")
     ap.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe")
     try:
         a = ap.parse_args(argv)
-    except SystemExit as e:  # --help (0) or a usage error (2)
+    except SystemExit as e:  # --help (0) or a usage error (2, already printed)
         return int(e.code or 0)
-    settings = Settings(select=_codes(a.select), ignore=_codes(a.ignore) or frozenset(), unsafe_fixes=a.unsafe_fixes)
+    select, ignore = _codes(a.select), _codes(a.ignore) or frozenset()
+    unknown = unknown_codes((select or frozenset()) | ignore)
+    if unknown:
+        from .rules import BY_CODE
+
+        _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
+        return 2
+    settings = Settings(select=select, ignore=ignore, unsafe_fixes=a.unsafe_fixes)
     try:
-        return verify_main(a.paths, a.context, a.keep, a.json, index_url=a.index, settings=settings)
+        return verify_main(a.paths, a.context, a.keep, a.json or a.format == "json", index_url=a.index, settings=settings)
     except KeyboardInterrupt:
-        print("dockfix verify: interrupted", file=sys.stderr)
+        _error("interrupted")
         return 130
+
