@@ -10,7 +10,6 @@ change must be committed to be tested by them.
 import os
 import re
 import subprocess
-import sys
 import venv
 import zipfile
 

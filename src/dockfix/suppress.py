@@ -165,8 +165,9 @@ def read_suppressions(df: Dockerfile, known, previous: Suppressions | None = Non
             if block and gap is not None:
                 close(None, f"a blank line (line {gap}) separates it from the instruction at line {inst.lineno}; "
                       "put it directly above the instruction")
+            if block:
+                sup.spans[inst.lineno] = frozenset(range(inst.lineno, inst.end + 2))
             close(inst.lineno, None)
-            sup.spans[inst.lineno] = frozenset(range(inst.lineno, inst.end + 2))
             gap = None
             continue
         if j in bodies:
