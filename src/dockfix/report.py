@@ -50,12 +50,12 @@ def explain_file(r: FileResult, stream, *, write: bool) -> None:
 
 
 # Words after which a refusal names a particular (an image, a user, a variable, a line).
-_NAMING = {"line", "lines", "image", "user", "USER", "WORKDIR", "ENV", "ARG", "FROM", "stage", "context", "uid", "gid"}
+_NAMING = {"line", "lines", "image", "user", "USER", "WORKDIR", "ENV", "ARG", "FROM", "stage", "context"}
 # Words that never are that particular ("the base image is a variable").
 _PLAIN = {"is", "are", "was", "has", "have", "with", "without", "and", "or", "of", "the", "a", "an", "that",
           "which", "whose", "who", "to", "in", "at", "for", "from", "by", "as", "cannot", "may", "runs", "before",
           "after", "it", "its", "not", "no", "nor", "but", "so", "where", "when", "could", "would", "must"}
-_QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|(?<!\w)\"[^\"]*\"(?!\w)")
+_QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|(?<!\w)\"[^\"]*\"(?!\w)|\$\([^()]*\)")  # and $(command)
 _TOKEN = re.compile(r"^([(\[]*)(.*?)([)\],;:.!?]*)$")
 _PARTICULAR = re.compile(r"[\d/:@$={}*~_<>\\\[\]]|^-|\w\.\w|…")
 _RUNS = re.compile(r"…(?:(?:[\s,]|and\s|or\s)+…)+")
@@ -71,7 +71,7 @@ def reason_template(reason: str) -> str:
     (``/ : @ $ = { } * ~ _``), starts with ``-`` (an option), has an inner dot (a file name), is
     quoted, or follows a word that introduces one (``image``, ``user``, ``line``, ``ENV``, ...).
     """
-    text = _QUOTED.sub(lambda m: m.group(0)[0] + BLANK + m.group(0)[0], reason)
+    text = _QUOTED.sub(BLANK, reason)
     out: list[str] = []
     names_next = False
     for word in text.split():
