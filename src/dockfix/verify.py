@@ -338,13 +338,13 @@ def cli(argv: list[str]) -> int:
         "build or its image differs; 2: no usable Docker, bad usage.",
     )
     ap.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="Dockerfiles or folders holding one")
-    ap.add_argument("--context", type=Path, help="the build context (default: each Dockerfile's folder)")
+    ap.add_argument("--context", type=Path, metavar="DIR", help="the build context (default: each Dockerfile's folder)")
     ap.add_argument("--keep", action="store_true", help="keep the images and the context copies")
     ap.add_argument("--format", default="text", type=str.lower, choices=("text", "json"), help="stdout: text (default) or json")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the spelling before --format json
-    ap.add_argument("--index", help="a build-lab index that counts downloads (default: $DOCKFIX_INDEX_URL)")
-    ap.add_argument("--select", action="append", help="only these rule codes (comma separated)")
-    ap.add_argument("--ignore", action="append", help="skip these rule codes (comma separated)")
+    ap.add_argument("--index", metavar="URL", help="a build-lab index that counts downloads (default: $DOCKFIX_INDEX_URL)")
+    ap.add_argument("--select", action="append", metavar="CODES", help="only these rule codes (comma separated)")
+    ap.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes (comma separated)")
     ap.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe")
     try:
         a = ap.parse_args(argv)
