@@ -38,9 +38,9 @@ def tree(root, files: dict):
 # --- item 10: explanations with each diff; --statistics ------------------------------------------
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_each_files_explanations_follow_its_diff(tmp_path, jobs):
-    names = [f"s{k}" for k in range(4)]
+@pytest.mark.parametrize("jobs, files", [("1", 4), ("2", 25)])  # 25: above runner.MIN_PARALLEL, a process pool
+def test_each_files_explanations_follow_its_diff(tmp_path, jobs, files):
+    names = sorted(f"s{k:02d}" for k in range(files))
     tree(tmp_path, {**{f"{n}/Dockerfile": NAIVE for n in names}, **{f"{n}/requirements.txt": b"flask\n" for n in names}})
     code, out, _ = dockfix("-j", jobs, ".", cwd=tmp_path, merge=True)
     assert code == 0
@@ -48,7 +48,7 @@ def test_each_files_explanations_follow_its_diff(tmp_path, jobs):
     blocks = re.findall(r"--- (\S+)\n\+\+\+ \S+\n(?:[ @+-].*\n)+((?:\1:\d+: .*\n)+)", out)
     assert [b[0] for b in blocks] == [f"{n}/Dockerfile" for n in names], out
     assert all("DF001 would fix" in b[1] and "DF002 would fix" in b[1] for b in blocks)
-    assert out.endswith("4 files would change.\n  DF001: 4 would fix\n  DF002: 4 would fix\n")
+    assert out.endswith(f"{files} files would change.\n  DF001: {files} would fix\n  DF002: {files} would fix\n")
 
 
 BASES = [b"golang:1.22@sha256:0d7a9b3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c", b"node:20-bookworm-slim",
