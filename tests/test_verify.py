@@ -128,7 +128,7 @@ WORKING = 'case "$1" in build) echo "#1 [internal] load build definition from Do
         (
             NO_BUILDX,
             "BuildKit is not available with {exe} (ERROR: BuildKit is enabled but the buildx component is missing or broken.): "
-            "install the buildx plugin for it (Debian/Ubuntu: apt-get install docker-buildx-plugin",
+            "install the buildx plugin for it (from Docker's apt repository: apt-get install docker-buildx-plugin",
         ),
         (LEGACY, "BuildKit is not available with {exe} (the legacy builder answered): install Docker 23 or later"),
     ],

@@ -126,8 +126,8 @@ class Docker:
         exe, why = passed[0]
         tried = f" (also tried: {', '.join(e for e, _ in passed[1:])})" if len(passed) > 1 else ""
         if "buildx" in why:
-            todo = ("install the buildx plugin for it (Debian/Ubuntu: apt-get install docker-buildx-plugin, or "
-                    "docker-buildx; or put the buildx binary at ~/.docker/cli-plugins/docker-buildx), or set "
+            todo = ("install the buildx plugin for it (from Docker's apt repository: apt-get install "
+                    "docker-buildx-plugin; or the buildx binary at ~/.docker/cli-plugins/docker-buildx), or set "
                     "DOCKFIX_DOCKER to a client that builds with BuildKit")
         else:
             todo = "install Docker 23 or later with the buildx plugin, or set DOCKFIX_DOCKER to a client that builds with BuildKit"
