@@ -99,7 +99,7 @@ def test_explicit_builder_without_mounts_is_silent(tmp_path, builder):
 
 def test_config_key_and_errors(tmp_path):
     assert parse("x.toml", {"builder": "Kaniko"}).builder == "kaniko"
-    with pytest.raises(ConfigError, match="x.toml: builder must be one of buildkit, legacy, kaniko, buildah"):
+    with pytest.raises(ConfigError, match="x.toml: builder must be one of auto, buildkit, legacy, kaniko, buildah"):
         parse("x.toml", {"builder": "docker"})
 
 

@@ -1,32 +1,117 @@
-"""Each rule's page agrees with its fixtures, and lists every refusal case."""
+"""Each rule's page agrees with its fixtures and lists every refusal case; pages ship in the
+package, so they name no file of the repository (fixture paths, comments)."""
 
 import re
 
 import pytest
 
+from dockfix.report import PSEUDO_RULES
 from dockfix.rules import ALL_RULES, page
 
 from _paths import FIXTURES
 
-EXAMPLE = re.compile(r"<!-- fixture: (\S+) -->\nBefore:\n\n```dockerfile\n(.*?)```\n\nAfter:\n\n```dockerfile\n(.*?)```", re.S)
+EXAMPLE = re.compile(r"Before:\n\n```dockerfile\n(.*?)```\n\nAfter:\n\n```dockerfile\n(.*?)```", re.S)
+
+# Each refusal fixture and the bullet of its rule's page ("When it leaves ... alone") that it shows.
+REFUSALS = {
+    'DF001/refuse-ambiguous': 'Exec form with trailing text reads differently across BuildKit versions',
+    'DF001/refuse-chained-app-command': 'The install RUN also needs the app',
+    'DF001/refuse-copy-into-dest': 'A later COPY overwrites part of the copied tree',
+    'DF001/refuse-dockerignore': 'The manifest is ignored',
+    'DF001/refuse-editable-local': '-e . needs the application',
+    'DF001/refuse-exclude-flag': 'COPY flags dockfix does not carry',
+    'DF001/refuse-include-outside': 'An include outside the context',
+    'DF001/refuse-install-project': 'The same pip also installs the project (a later rule splits this)',
+    'DF001/refuse-keyword-split': 'The COPY keyword is cut by a continuation',
+    'DF001/refuse-local-path': 'A local path in requirements',
+    'DF001/refuse-missing-manifest': 'Requirements.txt is not in the context',
+    'DF001/refuse-outside-dest': 'The requirements file does not come from the broad COPY',
+    'DF001/refuse-pip-env': 'Pip reads a file named by the environment',
+    'DF001/refuse-root-clash': 'COPY . . into / with an etc/ folder in the context',
+    'DF001/refuse-star-copy': 'COPY * copies folder contents flat',
+    'DF001/refuse-step-reads-app': 'A step in between may read the copied files',
+    'DF001/refuse-variable-path': 'A requirements path from a build argument',
+    'DF001/refuse-volume-between': 'VOLUME between',
+    'DF001/refuse-workdir-chown': 'WORKDIR would create the directory the chowned COPY created',
+    'DF001/refuse-pipfile-path': 'A Pipfile entry with a local path or `editable = true`',
+    'DF001/refuse-conda-pip-local': 'A conda environment whose `pip:` section installs a local path',
+    'DF001/refuse-uv-pip-metadata': '`uv pip install -r pyproject.toml` reads the project metadata',
+    'DF001/refuse-pipenv-packages': '`pipenv install PACKAGE` writes the Pipfile',
+    'DF001/refuse-pipenv-relock': '`pipenv install` without `--deploy` (or `--ignore-pipfile`, `--skip-lock`) may lock again and write `Pipfile.lock` into the copied tree',
+    'DF001/refuse-pip-user-into-tree': "`pip install --user` writes into `~/.local` inside the copied tree (the user's home is the destination)",
+    'DF002/refuse-adduser-system-home': "A Debian system user's default home depends on the adduser version",
+    'DF002/refuse-cache-dir-option': 'Pip is told to use another cache',
+    'DF002/refuse-conda-clean-other': 'Conda clean that also cleans outside the package cache',
+    'DF002/refuse-conda-non-root': 'Conda as a user the image does not give the root prefix',
+    'DF002/refuse-conda-root-unknown': 'Where conda is installed is not known',
+    'DF002/refuse-env-in-run': 'An assignment on the command line',
+    'DF002/refuse-exec-form': 'Exec form RUN',
+    'DF002/refuse-heredoc-no-cache': '--no-cache-dir inside a heredoc body',
+    'DF002/refuse-no-cache-grouped': "Uv's -n grouped with other short options",
+    'DF002/refuse-non-root': 'A non-root USER: the target is not certain (another rule handles it)',
+    'DF002/refuse-old-frontend': 'A frontend without RUN --mount',
+    'DF002/refuse-powershell': 'A Windows shell',
+    'DF002/refuse-root-prefix-option': 'Micromamba told to use another root prefix',
+    'DF002/refuse-unknown-cache-dir': 'UV_CACHE_DIR set to a value not known here',
+    'DF002/refuse-unknown-user': 'A user the Dockerfile does not create',
+    'DF002/refuse-user-variable': 'USER names a variable the file does not set',
+    'DF002/refuse-uv-no-cache-exec-form': 'Removing ENV UV_NO_CACHE needs a mount on every RUN it affected: all or nothing',
+    'DF002/refuse-variable-base': 'The base image is a variable: its user is not known',
+    'DF002/refuse-rm-unresolved-path': "An `rm` of a path dockfix cannot resolve may delete the mount's folder, which fails the RUN",
+    'DF002/refuse-rm-parent-of-cache': '`rm` of a folder that holds the mount target: a mount point cannot be removed',
+    'DF003/refuse-dynamic-deps': '`setup.py` computes its dependencies',
+    'DF003/refuse-missing-lock': 'No lock file in the context',
+    'DF003/refuse-prefix-command': 'A command before the install in the same `RUN` cannot run twice',
+    'DF003/refuse-step-reads-app': 'A step between the `COPY` and the install reads the application',
+    'DF003/refuse-unknown-extra': 'The extra asked for does not exist',
+    'DF003/refuse-uv-path-source': 'A `[tool.uv.sources]` path dependency',
+    'DF003/refuse-venv-in-context': 'The context has a `.venv` the broad `COPY` would lay over the new one',
+    'DF004/refuse-alpine': 'Not a Debian or Ubuntu base',
+    'DF004/refuse-exec-form': 'Exec form RUN',
+    'DF004/refuse-heredoc-clean': 'The list cleanup inside a heredoc body',
+    'DF004/refuse-later-run-blocks-hook': 'Disabling docker-clean needs every later apt RUN of the stage to get the mounts',
+    'DF004/refuse-no-update': 'Install without update in the same RUN',
+    'DF004/refuse-non-root': 'Apt as a non-root user',
+    'DF004/refuse-option': 'Apt told where its caches are',
+    'DF004/refuse-unknown-base': 'A base image not known to be Debian or Ubuntu',
+    'DF004/refuse-rm-parent-of-cache': '`rm -rf /var/cache/*` would try to delete the `/var/cache/apt` mount point and fail the RUN',
+    'DF004/refuse-variable-tag': 'A base whose tag is only a build argument (`python:${PY}`): another value could name an Alpine image',
+}
+
+
+def _pair(case):
+    expected = case / "expected.Dockerfile"
+    return (case / "Dockerfile").read_text(), expected.read_text() if expected.exists() else None
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=[r.CODE for r in ALL_RULES])
-def test_page_examples_are_the_fixtures(rule):
+def test_page_examples_are_fixtures(rule):
     text = page(rule.CODE)
     assert text.startswith(f"# {rule.CODE} {rule.NAME}\n")
     examples = EXAMPLE.findall(text)
     assert examples, "a page shows at least one before/after example"
-    for case, before, after in examples:
-        assert (FIXTURES / case / "Dockerfile").read_text() == before
-        assert (FIXTURES / case / "expected.Dockerfile").read_text() == after
+    pairs = {_pair(case) for case in (FIXTURES / rule.CODE).iterdir() if (case / "Dockerfile").exists()}
+    for before, after in examples:
+        assert (before, after) in pairs, f"no fixture of {rule.CODE} has this example:\n{before}"
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=[r.CODE for r in ALL_RULES])
 def test_page_lists_every_refusal_fixture(rule):
     text = page(rule.CODE)
-    for case in sorted((FIXTURES / rule.CODE).glob("refuse-*")):
-        assert f"fixtures/{rule.CODE}/{case.name}" in text
+    bullets = re.findall(r"^- (.*)$", text.split("\n## When it leaves", 1)[1], re.M)
+    cases = sorted(f"{rule.CODE}/{c.name}" for c in (FIXTURES / rule.CODE).glob("refuse-*"))
+    assert cases and all(c in REFUSALS for c in cases), [c for c in cases if c not in REFUSALS]
+    for case in cases:
+        assert REFUSALS[case] in bullets, (case, REFUSALS[case])
+    shown = {REFUSALS[c] for c in cases}
+    assert [b for b in bullets if b not in shown] == [], "a refusal bullet without a fixture"
+
+
+@pytest.mark.parametrize("code", [r.CODE for r in ALL_RULES] + list(PSEUDO_RULES))
+def test_pages_name_no_file_an_installed_copy_lacks(code):
+    text = page(code)
+    assert "<!--" not in text
+    assert not re.search(r"\b(fixtures|tests|scripts|docs|src|examples)/", text), re.findall(r"\S*(?:fixtures|tests|scripts|docs|src|examples)/\S*", text)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=[r.CODE for r in ALL_RULES])

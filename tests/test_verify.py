@@ -2,7 +2,11 @@
 code change, and one-line exit-2 messages for a missing Docker, daemon or BuildKit.
 The real builds are in tests/integration (marker ``integration``)."""
 
+import json
+import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -105,23 +109,28 @@ def fake_docker(tmp_path, script):
     return exe
 
 
+NO_BUILDX = ('case "$1" in build) echo "ERROR: BuildKit is enabled but the buildx component is missing or broken."'
+             "; exit 1;; esac; echo 28.2.2")
+LEGACY = 'case "$1" in build) printf "Step 1/2 : FROM scratch\\nSuccessfully built 0123abcd\\n";; esac; echo 20.10'
+# a client with BuildKit built in: the probe's plain progress, the daemon's version
+WORKING = 'case "$1" in build) echo "#1 [internal] load build definition from Dockerfile";; esac; echo 20.10.24'
+
+
 @pytest.mark.parametrize(
     "script, message",
     [
-        (None, "docker not found"),
+        (None, "DOCKFIX_DOCKER={exe}: no such program; point it at a Docker client, or unset it"),
         (
             'echo "Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?"; exit 1',
-            "the Docker daemon is not reachable: Cannot connect to the Docker daemon",
+            "the Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:///x.sock. "
+            "Is the docker daemon running?; start it, or set DOCKER_HOST",
         ),
         (
-            'case "$1" in build) echo "ERROR: BuildKit is enabled but the buildx component is missing or broken."'
-            "; exit 1;; esac; echo 28.2.2",
-            "BuildKit is not available (ERROR: BuildKit is enabled but the buildx component",
+            NO_BUILDX,
+            "BuildKit is not available with {exe} (ERROR: BuildKit is enabled but the buildx component is missing or broken.): "
+            "install the buildx plugin for it (from Docker's apt repository: apt-get install docker-buildx-plugin",
         ),
-        (
-            'case "$1" in build) printf "Step 1/2 : FROM scratch\\nSuccessfully built 0123abcd\\n";; esac; echo 20.10',
-            "BuildKit is not available (the legacy builder answered)",
-        ),
+        (LEGACY, "BuildKit is not available with {exe} (the legacy builder answered): install Docker 23 or later"),
     ],
 )
 def test_environment_problems_exit_2_with_one_line(tmp_path, monkeypatch, capsys, script, message):
@@ -131,13 +140,81 @@ def test_environment_problems_exit_2_with_one_line(tmp_path, monkeypatch, capsys
     assert verify_main([tmp_path / "Dockerfile"], None) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("dockfix verify: " + message), err
+    assert err.startswith("error: " + message.format(exe=exe)), err
     assert err.count("\n") == 1
+
+
+def clients(tmp_path, *scripts):
+    """Fake docker clients in their own folders, the PATH listing them in order."""
+    dirs = []
+    for k, script in enumerate(scripts):
+        d = tmp_path / f"bin{k}"
+        d.mkdir()
+        fake_docker(d, script)
+        dirs.append(str(d))
+    return os.pathsep.join(dirs)
+
+
+def test_a_client_without_buildx_is_passed_over_for_one_with_buildkit(tmp_path, monkeypatch):
+    from dockfix.verify import Docker
+
+    monkeypatch.delenv("DOCKFIX_DOCKER", raising=False)
+    monkeypatch.setattr("dockfix.buildkit.WELL_KNOWN", ())
+    monkeypatch.setenv("PATH", clients(tmp_path, NO_BUILDX, WORKING))
+    d = Docker.detect()
+    assert d.exe == str(tmp_path / "bin1" / "docker")
+    assert d.note == (f"using {tmp_path / 'bin1' / 'docker'}; {tmp_path / 'bin0' / 'docker'} passed over: "
+                      "ERROR: BuildKit is enabled but the buildx component is missing or broken.")
+
+
+def test_no_client_with_buildkit_says_which_were_tried_and_what_to_do(tmp_path, monkeypatch):
+    from dockfix.verify import Docker, VerifyError
+
+    monkeypatch.delenv("DOCKFIX_DOCKER", raising=False)
+    monkeypatch.setattr("dockfix.buildkit.WELL_KNOWN", ())
+    monkeypatch.setenv("PATH", clients(tmp_path, NO_BUILDX, LEGACY))
+    with pytest.raises(VerifyError) as e:
+        Docker.detect()
+    assert str(e.value).startswith(f"BuildKit is not available with {tmp_path / 'bin0' / 'docker'} (ERROR: BuildKit is enabled "
+                                   f"but the buildx component is missing or broken.) (also tried: {tmp_path / 'bin1' / 'docker'}): "
+                                   "install the buildx plugin")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(VerifyError, match="^docker not found: install Docker"):
+        Docker.detect()
+
+
+def verify_cli(*args, cwd, path):
+    env = dict(os.environ, PATH=path, NO_COLOR="1")
+    env.pop("DOCKFIX_DOCKER", None)
+    p = subprocess.run([sys.executable, "-m", "dockfix", "verify", *args], cwd=cwd, capture_output=True, env=env)
+    assert b"Traceback" not in p.stderr, p.stderr.decode()
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_verify_through_the_console_script(tmp_path, monkeypatch):
+    """Nothing to rewrite, so nothing is built: the client is found, the report is on stdout."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nCMD [\"python\"]\n")
+    path = clients(tmp_path, NO_BUILDX, WORKING) + os.pathsep + os.path.dirname(sys.executable)
+    code, out, err = verify_cli("Dockerfile", cwd=tmp_path, path=path)
+    assert code == 0, err
+    assert out == "Dockerfile (context .): unchanged\n  note: dockfix: unchanged\n"
+    assert f"dockfix verify: using {tmp_path / 'bin1' / 'docker'}; {tmp_path / 'bin0' / 'docker'} passed over" in err
+    code, out, err = verify_cli("--format", "JSON", "Dockerfile", cwd=tmp_path, path=path)
+    assert code == 0 and json.loads(out)[0]["status"] == "unchanged"
+    for args, message in [
+        (["--select", "DF123", "Dockerfile"], "error: unknown rule code DF123 (known: DF001, DF003, DF002, DF004)\n"),
+        (["nope"], "error: no such Dockerfile: nope\n"),
+        (["--context", "nope", "Dockerfile"], "error: nope: build context is not a directory\n"),
+        (["--format", "xml", "Dockerfile"], "error: argument --format: invalid choice: 'xml' (choose from 'text', 'json') "
+                                            "(see dockfix verify --help)\n"),
+    ]:
+        code, out, err = verify_cli(*args, cwd=tmp_path, path=path)
+        assert (code, out, err) == (2, "", message)
 
 
 def test_missing_dockerfile_exits_2(tmp_path, capsys):
     assert verify_main([tmp_path / "nope"], None) == 2
-    assert capsys.readouterr().err == f"dockfix verify: no such Dockerfile: {tmp_path / 'nope'}\n"
+    assert capsys.readouterr().err == f"error: no such Dockerfile: {tmp_path / 'nope'}\n"
 
 
 def test_cli_help_and_usage_errors(capsys):
@@ -146,4 +223,4 @@ def test_cli_help_and_usage_errors(capsys):
     assert cli(["--help"]) == 0
     assert "usage: dockfix verify" in capsys.readouterr().out
     assert cli([]) == 2
-    assert "the following arguments are required: PATH" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("error: the following arguments are required: PATH")

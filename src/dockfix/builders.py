@@ -11,7 +11,7 @@ with BuildKit is not proven there. The ``builder`` setting says which builder is
     kaniko     kaniko: no cache mounts
     buildah    Podman / Buildah: no cache mounts
 
-When the setting is not given, dockfix assumes ``buildkit`` unless the repository shows that it is
+When the setting is not given (or is ``auto``), dockfix assumes ``buildkit`` unless the repository shows that it is
 built another way: a CI file, Makefile or script that builds with kaniko, sets DOCKER_BUILDKIT=0, or
 runs ``buildah``/``podman build``. Then the cache-mount rules refuse, naming the file and line, until
 the setting says otherwise. Reading is static and bounded: a fixed list of files, each read once
@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-BUILDERS = ("buildkit", "legacy", "kaniko", "buildah")
+BUILDERS = ("auto", "buildkit", "legacy", "kaniko", "buildah")
 MOUNTS = frozenset({"buildkit"})  # builders that support RUN --mount=type=cache as dockfix writes it
 
 # Files where a repository says how it builds images (relative to the repository root; a folder
@@ -104,7 +104,7 @@ def refusal(setting: str | None, dockerfile: str | os.PathLike[str] | None, cont
     ``(None, False)``: the builder supports them. With an explicit non-BuildKit ``setting`` the
     rules stay silent (the user knows); with a detected signal they explain themselves.
     """
-    if setting is not None:
+    if setting not in (None, "auto"):
         if setting in MOUNTS:
             return None, False
         return f"the builder is set to {setting}, which has no RUN --mount=type=cache", True

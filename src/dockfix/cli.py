@@ -60,16 +60,17 @@ def main_command(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes (comma separated)."),
     unsafe_fixes: Optional[bool] = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe."),
     add_syntax: Optional[bool] = typer.Option(None, "--add-syntax/--no-add-syntax", help="Add '# syntax=docker/dockerfile:1' where a cache mount is added."),
-    builder: Optional[str] = typer.Option(None, "--builder", metavar="NAME", help="The builder that builds the images: buildkit, legacy, kaniko or buildah (default: buildkit unless the repository's CI files show another)."),
+    builder: Optional[str] = typer.Option(None, "--builder", metavar="NAME", help="The builder that builds the images: auto, buildkit, legacy, kaniko or buildah (auto, the default: buildkit unless the repository's CI files show another)."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Skip paths matching this gitignore-style pattern (repeatable)."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="A directory without Dockerfiles is not an error (bulk runs)."),
     no_config: bool = typer.Option(False, "--no-config", help="Ignore .dockfix.toml and [tool.dockfix] in pyproject.toml."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes (default: all cores)."),
-    output_format: str = typer.Option("text", "--format", help="stdout: text (diffs), json or sarif."),
-    statistics: bool = typer.Option(False, "--statistics", help="Print counts per rule code instead of diffs."),
+    output_format: str = typer.Option("text", "--format", help="stdout: text (diffs), json, sarif or github (workflow annotations)."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print only counts per rule code and refusals per reason (text or json)."),
+    show_settings: bool = typer.Option(False, "--show-settings", help="Print the settings each path would use, and from which configuration file, and exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only diffs and errors."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the diff (default: on a terminal)."),
-    explain: Optional[str] = typer.Option(None, "--explain", help="Print the documentation of a rule code and exit."),
+    explain: Optional[str] = typer.Option(None, "--explain", help="Print the documentation of a rule code and exit (no code: list them, as `dockfix rules`)."),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
     """Rewrite Dockerfiles of Python projects: dependency manifests first, BuildKit cache mounts."""
@@ -80,7 +81,7 @@ def main_command(
         raise typer.Exit(EXIT_OK)
     if explain:
         raise typer.Exit(_explain(explain))
-    if not paths:
+    if not paths and not show_settings:
         _error("no paths given (try: dockfix Dockerfile, or dockfix --help)")
         raise typer.Exit(EXIT_ERROR)
     if write and check:
@@ -88,6 +89,9 @@ def main_command(
         raise typer.Exit(EXIT_ERROR)
     if output_format not in FORMATS:
         _error(f"unknown format {output_format} (known: {', '.join(FORMATS)})")
+        raise typer.Exit(EXIT_ERROR)
+    if statistics and output_format not in ("text", "json"):
+        _error(f"--statistics prints text or json, not {output_format}")
         raise typer.Exit(EXIT_ERROR)
     from .config import ConfigError, Overrides, builder_name, unknown_codes
 
@@ -106,12 +110,14 @@ def main_command(
         _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
         raise typer.Exit(EXIT_ERROR)
     overrides = Overrides(select=sel, ignore=ign, unsafe_fixes=unsafe_fixes, add_syntax=add_syntax, builder=builder)
+    if show_settings:
+        raise typer.Exit(_show_settings(paths or ["."], overrides, not no_config, tuple(exclude or ()), output_format))
     options = Options(write=write, check=check, diff=diff, context=context, quiet=quiet, color=color, exclude=tuple(exclude or ()),
                       use_config=not no_config, allow_empty=allow_empty, jobs=jobs, format=output_format, statistics=statistics)
     raise typer.Exit(run(paths, overrides, options))
 
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github")
 
 
 @dataclass(frozen=True)
@@ -158,14 +164,20 @@ def run(paths, overrides, options: Options) -> int:
     for r in results:
         if r.outcome == "failed":
             _error(r.error or f"{r.path}: failed")
-    if options.format == "json":
+    if options.statistics:  # only its table (text or json), on stdout
+        if options.format == "json":
+            _out_json(report.statistics_doc(results))
+        else:
+            report.statistics(results, sys.stdout)
+    elif options.format == "json":
         _out_json(report.to_json(results, errors, mode=options.mode))
     elif options.format == "sarif":
         _out_json(report.to_sarif(results, errors))
-    elif options.statistics:
-        report.statistics(results, sys.stdout)
-    if not options.quiet:
-        if options.format == "text" and not options.statistics:
+    elif options.format == "github":
+        sys.stdout.write(report.to_github(results, errors, write=options.write))
+        sys.stdout.flush()
+    if not options.quiet and not options.statistics:
+        if options.format == "text" and paths == ["-"]:  # files were explained with their diffs
             report.explain(results, sys.stderr, write=options.write)
         report.summary(results, sys.stderr, write=options.write)
     if errors or any(r.outcome == "failed" for r in results):
@@ -204,9 +216,13 @@ def _run_files(paths, overrides, options: Options):
     show_progress = not options.quiet and len(targets) >= PROGRESS_MIN and _tty(sys.stderr) and not (options.prints_diffs and _tty(sys.stdout))
     bar = _ProgressBar(len(targets)) if show_progress else None
 
+    from .report import explain_file
+
     def on_result(result, done, total):
         if options.prints_diffs and result.outcome == "changed":
             _out(unified_diff(result.path, result.original, result.patched), options.color)
+        if options.format == "text" and not options.statistics and not options.quiet:
+            explain_file(result, sys.stderr, write=options.write)  # with its diff, not at the end
         if bar is not None:
             bar.advance()
 
@@ -263,12 +279,28 @@ def _error(message: str) -> None:
     sys.stderr.write(f"error: {message}\n")
 
 
+def _show_settings(paths, overrides, use_config: bool, exclude: tuple, output_format: str) -> int:
+    from .config import ConfigError, format_resolved, resolved
+
+    try:
+        docs = [resolved(p, overrides, use_config, exclude) for p in paths]
+    except ConfigError as e:
+        _error(str(e))
+        return EXIT_ERROR
+    if output_format == "json":
+        _out_json({"paths": docs})
+    else:
+        sys.stdout.write("".join(format_resolved(d) for d in docs))
+    return EXIT_OK
+
+
 def _explain(code: str) -> int:
+    from .report import PSEUDO_RULES
     from .rules import BY_CODE, page
 
     code = code.upper()
-    if code not in BY_CODE:
-        _error(f"unknown rule code {code} (known: {', '.join(BY_CODE)})")
+    if code not in BY_CODE and code not in PSEUDO_RULES:
+        _error(f"unknown rule code {code} (known: {', '.join([*BY_CODE, *PSEUDO_RULES])}; dockfix rules lists them)")
         return EXIT_ERROR
     sys.stdout.write(page(code))
     return EXIT_OK
@@ -277,6 +309,10 @@ def _explain(code: str) -> int:
 def main() -> None:
     """Console entry point: ``dockfix verify ...`` or ``dockfix [OPTIONS] PATHS``."""
     argv = sys.argv[1:]
+    if argv[:1] == ["rules"] or argv[-1:] == ["--explain"]:  # --explain without a code lists the codes
+        from .report import rules_cli
+
+        sys.exit(rules_cli(argv[1:] if argv[:1] == ["rules"] else []))
     if argv[:1] == ["verify"]:
         from .verify import cli as verify_cli
 

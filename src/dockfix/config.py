@@ -9,7 +9,7 @@ the file system. In one folder ``.dockfix.toml`` (top-level keys) comes before `
     unsafe-fixes = false      # also apply fixes marked unsafe
     add-syntax = false        # add "# syntax=docker/dockerfile:1" where a cache mount is added
     exclude = ["legacy/"]     # gitignore-style patterns, relative to the configuration's folder
-    builder = "buildkit"      # buildkit | legacy | kaniko | buildah (dockfix.builders; default:
+    builder = "auto"          # auto | buildkit | legacy | kaniko | buildah (dockfix.builders; auto:
                               # BuildKit unless the repository's CI files show another builder)
 
 On the command line ``--select`` replaces the configuration's list, ``--ignore`` adds to it, and
@@ -179,3 +179,65 @@ def settings_for(path: str, overrides: Overrides, use_config: bool = True) -> Se
         return overrides.settings()
     directory = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
     return overrides.settings(find_config(directory))
+
+
+def resolved(path: str, overrides: Overrides, use_config: bool = True, exclude: tuple[str, ...] = ()) -> dict:
+    """The settings dockfix uses for ``path`` (a Dockerfile, a folder, or ``-``), where each value
+    came from ("command line", the configuration file, or "default"), for ``--show-settings``."""
+    from .rules import BY_CODE
+
+    if path == "-":
+        directory = os.getcwd()
+    else:
+        directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    cfg = find_config(directory) if use_config else None
+    settings = overrides.settings(cfg)
+    where = cfg.path if cfg else None
+
+    def source(cli_set: bool, cfg_set: bool) -> str:
+        return "command line" if cli_set else where if cfg_set else "default"
+
+    ignore_sources = [s for s, on in ((where, bool(cfg and cfg.ignore)), ("command line", bool(overrides.ignore))) if on]
+    excludes = list(cfg.exclude if cfg else ()) + list(exclude)
+    exclude_sources = [s for s, on in ((where, bool(cfg and cfg.exclude)), ("command line", bool(exclude))) if on]
+    select = sorted(settings.select) if settings.select is not None else list(BY_CODE)
+    return {
+        "path": path,
+        "config": where,
+        "config_used": use_config,
+        "settings": {
+            "select": select,
+            "ignore": sorted(settings.ignore),
+            "unsafe-fixes": settings.unsafe_fixes,
+            "add-syntax": settings.add_syntax,
+            "builder": settings.builder or "auto",
+            "exclude": excludes,
+        },
+        "sources": {
+            "select": source(overrides.select is not None, bool(cfg and cfg.select is not None)),
+            "ignore": " + ".join(ignore_sources) or "default",
+            "unsafe-fixes": source(overrides.unsafe_fixes is not None, bool(cfg and cfg.unsafe_fixes is not None)),
+            "add-syntax": source(overrides.add_syntax is not None, bool(cfg and cfg.add_syntax is not None)),
+            "builder": source(overrides.builder is not None, bool(cfg and cfg.builder is not None)),
+            "exclude": " + ".join(exclude_sources) or "default",
+        },
+    }
+
+
+def format_resolved(doc: dict) -> str:
+    """``--show-settings`` as text: the configuration file, then one ``key = value`` a line."""
+    import json
+
+    if not doc["config_used"]:
+        config = "none (--no-config)"
+    else:
+        config = doc["config"] or "none found (defaults; looked in the folder and its parents)"
+    lines = [f"{doc['path']}:", f"  configuration: {config}"]
+    width = max(len(k) for k in doc["settings"])
+    for key, value in doc["settings"].items():
+        shown = json.dumps(value)
+        note = doc["sources"][key]
+        if key == "select" and note == "default":
+            note = "default: all rules"
+        lines.append(f"  {key:<{width}} = {shown:<30}  # {note}")
+    return "\n".join(lines) + "\n"

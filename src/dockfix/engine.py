@@ -163,7 +163,7 @@ def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Out
         findings = [_worded(f) for f in run_rules(df, ctx, settings, ALL_RULES)]
         candidate = None
         for f in findings:
-            if sup.suppresses(f.code, f.lineno):
+            if sup.covers(f):
                 suppressed.add((f.code, f.message if isinstance(f, Fix) else f.reason))
                 continue
             if isinstance(f, Skip):
@@ -195,5 +195,6 @@ def fix_dockerfile(df: Dockerfile, ctx: BuildContext, settings: Settings) -> Out
             continue
         df = new
         applied.append(candidate)
-        sup = read_suppressions(df, BY_CODE)  # lines moved
+        sup = read_suppressions(df, BY_CODE, previous=sup)  # lines moved
+    warnings = warnings + sup.unused(lambda code: code not in settings.ignore and (settings.select is None or code in settings.select))
     return Outcome(df, applied, skips, unapplied, errors, warnings, len(suppressed))

@@ -154,6 +154,7 @@ class Fix:
     lineno: int
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    lines: tuple[int, ...] = ()  # other lines the fix concerns (1-based): a suppression above any applies
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class Skip:
     name: str
     reason: str
     lineno: int
+    lines: tuple[int, ...] = ()  # other lines the refusal concerns (1-based): a suppression above any applies
 
 
 @dataclass(frozen=True)

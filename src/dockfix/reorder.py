@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis import BASE_WORKDIR, State, copy_parts, join, relative, under
 from .model import Expect, Instruction, Skip
@@ -97,8 +97,8 @@ def each_install(facts, code: str, name: str, find, plan) -> list:
                 fix = plan(broad, k, inst, invs, found)
             except Refuse as r:
                 fix = Skip(code, name, r.reason, r.lineno or inst.lineno)
-            if fix is not None:
-                out.append(fix)
+            if fix is not None:  # a suppression above the COPY or above the install applies
+                out.append(replace(fix, lines=(broad.inst.lineno, inst.lineno)))
             break
     return out
 
