@@ -24,7 +24,7 @@ def fix_bytes(
     """Plan and apply every fix to one Dockerfile's bytes. ``context`` defaults to its folder."""
     from .context import BuildContext
     from .engine import fix_dockerfile
-    from .reader import read
+    from .reader import check_instructions, read
 
     settings = settings or Settings()
     if context is None:
@@ -36,7 +36,17 @@ def fix_bytes(
         return _failed(result, f"{path}: file too large for a Dockerfile ({len(data)} bytes)")
     try:
         df = read(data, path)
+        check_instructions(df)
+        _check_first_stage(df)
     except ParseError as e:
+        keyword = getattr(e, "keyword", "")
+        if keyword.startswith(TEMPLATE_MARKS):
+            result.outcome = "skipped"
+            reason = f"a Jinja/cookiecutter template ('{keyword[:2]}' on line {e.lineno}): render it, then run dockfix on the result"
+            result.skips = [Skip("DF000", "template", reason, e.lineno or 0)]
+            return result
+        if not _dockerfile_name(path):  # named explicitly, and its text says what its name did not
+            return _failed(result, f"{path}: not a Dockerfile (line {e.lineno}: {e.message})")
         where = f"{path}:{e.lineno}" if e.lineno else path
         return _failed(result, f"{where}: {e.message}")
     try:
@@ -76,6 +86,24 @@ def write_result(result: FileResult) -> None:
 
     if result.outcome == "changed" and result.path != "-":
         write_atomic(result.path, result.patched)
+
+
+TEMPLATE_MARKS = ("{%", "{{", "{#")
+
+
+def _check_first_stage(df) -> None:
+    """BuildKit refuses an instruction other than ARG before the first FROM."""
+    for inst in df.instructions:
+        if inst.keyword == "FROM":
+            return
+        if inst.keyword != "ARG":
+            raise ParseError(f"{inst.keyword} before the first FROM (no build stage in current context)", inst.lineno)
+
+
+def _dockerfile_name(path: str) -> bool:
+    from .discover import is_dockerfile_name
+
+    return path == "-" or is_dockerfile_name(os.path.basename(path))
 
 
 def _failed(result: FileResult, message: str) -> FileResult:

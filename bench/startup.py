@@ -1,0 +1,112 @@
+"""Start-up cost of a single-file ``dockfix --check``, and where a process pool starts to pay.
+
+    .venv/bin/python bench/startup.py [--repeat 21] [--sizes 8,16,24,48,96,192]
+
+Part 1 runs, interleaved so that the machine's load hits each alike, ``python -c pass`` in the
+same environment, the import of the library alone, and the console script on one Dockerfile
+(``--check`` and ``--version``); it prints the median wall time and CPU time (user + system) of
+each and its ratio to ``python -c pass`` (issue 11's target: single-file check at most 5x).
+
+Part 2 times ``dockfix --check`` over generated trees of N files with ``--jobs 1`` and with a pool
+of every core, interleaved, and prints the ratio: the smallest N where the pool wins is where
+``runner.MIN_PARALLEL`` belongs.
+
+Bytecode is written (PYTHONDONTWRITEBYTECODE is dropped) because an installed package has it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["NO_COLOR"] = "1"
+DOCKERFILE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
+LIBRARY = "import os, dockfix.api, dockfix.engine, dockfix.rules, dockfix.context, dockfix.config; os._exit(0)"
+
+
+def timed(cmd, cwd) -> tuple[float, float]:
+    """(wall, cpu) seconds of one run of ``cmd``."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def interleaved(cases: dict, repeat: int, cwd) -> dict:
+    runs = {name: [] for name in cases}
+    for name, cmd in cases.items():  # warm the caches (and write bytecode) once
+        timed(cmd, cwd)
+    for _ in range(repeat):
+        for name, cmd in cases.items():
+            runs[name].append(timed(cmd, cwd))
+    return {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
+
+
+def startup(repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Dockerfile").write_bytes(DOCKERFILE)
+        (Path(tmp) / "requirements.txt").write_text("flask\n")
+        py, dockfix = str(BIN / "python"), str(BIN / "dockfix")
+        cases = {
+            "python -c pass": [py, "-c", "pass"],
+            "import the library (os._exit)": [py, "-c", LIBRARY],
+            "dockfix --version": [dockfix, "--version"],
+            "dockfix --check Dockerfile": [dockfix, "--check", "Dockerfile"],
+        }
+        got = interleaved(cases, repeat, tmp)
+    base_wall, base_cpu = got["python -c pass"]
+    print(f"single file, median of {repeat} interleaved runs")
+    print(f"{'':34} {'wall ms':>8} {'ratio':>6} {'cpu ms':>8} {'ratio':>6}")
+    for name, (wall, cpu) in got.items():
+        print(f"{name:34} {wall * 1000:8.1f} {wall / base_wall:5.1f}x {cpu * 1000:8.1f} {cpu / base_cpu:5.1f}x")
+    wall = got["dockfix --check Dockerfile"][0] / base_wall
+    print(f"target: dockfix --check at most 5x python -c pass: {wall:.1f}x ({'met' if wall <= 5 else 'not met'})")
+
+
+def pool(sizes: list[int], repeat: int) -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    print(f"\npool against one process ({cores} cores), median of {repeat} interleaved runs")
+    print(f"{'files':>6} {'--jobs 1 ms':>12} {f'--jobs {cores} ms':>12} {'pool/serial':>12}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            for k in range(n):
+                d = Path(tmp) / f"svc{k:04d}"
+                d.mkdir()
+                (d / "Dockerfile").write_bytes(DOCKERFILE)
+                (d / "requirements.txt").write_text("flask\n")
+            dockfix = str(BIN / "dockfix")
+            # MIN_PARALLEL would keep small runs in one process whatever --jobs says: lift it.
+            cases = {
+                "serial": [dockfix, "--check", "--jobs", "1", "."],
+                "pool": [str(BIN / "python"), "-c",
+                         f"import sys; import dockfix.runner as r; r.MIN_PARALLEL = 1; sys.argv = ['dockfix', '--check', '--jobs', '{cores}', '.']; "
+                         "from dockfix.cli import main; main()"],
+            }
+            got = interleaved(cases, repeat, tmp)
+        s, p = got["serial"][0], got["pool"][0]
+        print(f"{n:6d} {s * 1000:12.1f} {p * 1000:12.1f} {p / s:11.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=21)
+    ap.add_argument("--sizes", default="8,16,24,48,96,192", help="file counts for the pool comparison")
+    ap.add_argument("--no-pool", action="store_true", help="only the single-file part")
+    a = ap.parse_args()
+    startup(a.repeat)
+    if not a.no_pool:
+        pool([int(n) for n in a.sizes.split(",")], max(3, a.repeat // 3))
+
+
+if __name__ == "__main__":
+    main()
