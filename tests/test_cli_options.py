@@ -123,3 +123,20 @@ def test_the_readme_context_example_uses_the_folder_it_is_run_from(tmp_path):
     p = dockfix(*args, cwd=tmp_path)  # from the repository root, as written
     assert p.returncode == 0 and b"+COPY requirements.txt .\n" in p.stdout
     assert "docker/Dockerfile: build context . (--context)" in p.stderr.decode()
+
+
+def test_the_pre_commit_hook_honours_the_config_exclude(project):
+    """pre-commit names every staged file; the hook's entry must still skip what the config excludes."""
+    import shlex
+
+    yaml = pytest.importorskip("yaml")
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT_README.parent / ".pre-commit-hooks.yaml").read_text())}
+    (project / "legacy").mkdir()
+    (project / "legacy" / "Dockerfile").write_bytes(NAIVE)
+    (project / ".dockfix.toml").write_text('exclude = ["legacy/"]\n')
+    entry = shlex.split(hooks["dockfix"]["entry"])
+    p = dockfix(*entry[1:], "Dockerfile", "legacy/Dockerfile", cwd=project)
+    assert p.returncode == 0
+    assert (project / "Dockerfile").read_bytes() == FIXED and (project / "legacy" / "Dockerfile").read_bytes() == NAIVE
+    check = shlex.split(hooks["dockfix-check"]["entry"])
+    assert dockfix(*check[1:], "Dockerfile", "legacy/Dockerfile", cwd=project).returncode == 0

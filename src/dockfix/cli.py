@@ -500,6 +500,10 @@ def main() -> None:
         code = EXIT_INTERRUPTED
     except SystemExit as e:  # argparse's --help
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_ERROR)
+    except Exception as e:  # noqa: BLE001 (a bug outside any one file: one line, not a traceback)
+        first = str(e).splitlines()[0] if str(e) else ""
+        _error(f"internal error: {type(e).__name__}: {first} (please report this)")
+        code = EXIT_ERROR
     _exit(code)
 
 

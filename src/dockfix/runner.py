@@ -23,8 +23,10 @@ from typing import Callable, Iterable
 from .config import ConfigError, Overrides, settings_for
 from .model import FileResult, Settings, Skip
 
-MIN_PARALLEL = 24  # below this many files a process pool costs more than it saves (bench/startup.py)
-FILES_PER_WORKER = 12  # each worker started must have at least this many files to pay for itself
+# A pool costs ~70 ms to start and ~25% more CPU per file (each worker warms its own caches);
+# with ~2-3 ms a file it pays from about 60 files when two cores are free (bench/startup.py).
+MIN_PARALLEL = 64  # below this many files one process is faster
+FILES_PER_WORKER = 32  # each worker started must have at least this many files to pay for itself
 MAX_CHUNK = 64  # files per task sent to a worker
 STOP_GRACE = 3.0  # seconds the workers get to finish the file in hand after Ctrl-C
 
@@ -269,7 +271,8 @@ def _init_worker(stop) -> None:
     global _STOP
     _STOP = stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole group: the parent decides
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _work_chunk(chunk: list[Target], write: bool, keep_text: bool) -> list[FileResult | None]:

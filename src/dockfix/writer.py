@@ -42,6 +42,9 @@ def _lf_lines(text: str) -> list[str]:
 def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM)):
     """Hold ``signals`` (Ctrl-C, termination) until the block ends: a write is done whole or not at
     all, and the caller can count it. A signal that arrives meanwhile is delivered at the end."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
         yield
