@@ -7,7 +7,10 @@ same environment, the import of the library alone, and the console script on one
 (``--check`` and ``--version``); it prints the median wall time and CPU time (user + system) of
 each and its ratio to ``python -c pass`` (issue 11's target: single-file check at most 5x).
 
-Part 2 times ``dockfix --check`` over generated trees of N files with ``--jobs 1`` and with a pool
+Part 2 lists the modules whose import costs most (``-X importtime`` self time, which includes
+the classes and regular expressions each builds at import).
+
+Part 3 times ``dockfix --check`` over generated trees of N files with ``--jobs 1`` and with a pool
 of every core, interleaved, and prints the ratio: the smallest N where the pool wins is where
 ``runner.MIN_PARALLEL`` belongs.
 
@@ -73,6 +76,27 @@ def startup(repeat: int) -> None:
     print(f"target: dockfix --check at most 5x python -c pass: {wall:.1f}x ({'met' if wall <= 5 else 'not met'})")
 
 
+def imports(repeat: int, top: int = 14) -> None:
+    """Self time of each module imported by a single-file check (``-X importtime``), median of runs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Dockerfile").write_bytes(DOCKERFILE)
+        (Path(tmp) / "requirements.txt").write_text("flask\n")
+        runs: dict[str, list[int]] = {}
+        code = "import sys; sys.argv = ['dockfix', '--check', 'Dockerfile']; from dockfix.cli import main; main()"
+        for _ in range(repeat):
+            p = subprocess.run([str(BIN / "python"), "-X", "importtime", "-c", code], cwd=tmp, env=ENV, capture_output=True, text=True)
+            for line in p.stderr.splitlines():
+                if line.startswith("import time:") and "self [us]" not in line:
+                    self_us, _, name = line[len("import time:"):].split("|")
+                    runs.setdefault(name.strip(), []).append(int(self_us))
+    medians = {name: statistics.median(v) for name, v in runs.items()}
+    ours = sum(v for k, v in medians.items() if k.startswith("dockfix"))
+    print(f"\nimports of a single-file check (-X importtime self time, median of {repeat}): "
+          f"all {sum(medians.values()) / 1000:.1f} ms, dockfix's own modules {ours / 1000:.1f} ms")
+    for name, us in sorted(medians.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {us / 1000:7.1f} ms  {name}")
+
+
 def pool(sizes: list[int], repeat: int) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     print(f"\npool against one process ({cores} cores), median of {repeat} interleaved runs")
@@ -104,6 +128,7 @@ def main() -> None:
     ap.add_argument("--no-pool", action="store_true", help="only the single-file part")
     a = ap.parse_args()
     startup(a.repeat)
+    imports(max(5, a.repeat // 2))
     if not a.no_pool:
         pool([int(n) for n in a.sizes.split(",")], max(3, a.repeat // 3))
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("text", "json", "sarif")
@@ -166,8 +165,10 @@ def _conflicts(a, paths) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
 class Options:
+    """How to run and print. Each class attribute is an option and its default; construct with
+    keywords (``Options(write=True)``). A plain class: a dataclass costs a few ms of every start."""
+
     write: bool = False
     check: bool = False
     diff: bool = False  # show, never write (also with --write, as in black and ruff)
@@ -185,6 +186,15 @@ class Options:
     stdin_filename: str | None = None
     exit_zero: bool = False
     exit_non_zero_on_fix: bool = False
+
+    def __init__(self, **values):
+        for name, value in values.items():
+            if name.startswith("_") or name not in Options.__annotations__:
+                raise TypeError(f"Options has no option {name!r}")
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return "Options(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in Options.__annotations__) + ")"
 
     @property
     def writes(self) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 
 DOCKERFILE_PATTERNS = ("dockerfile", "dockerfile.*", "*.dockerfile", "containerfile", "containerfile.*")
 VCS_DIRS = {".git", ".hg", ".svn"}  # skipped without a note
@@ -61,15 +60,17 @@ def other_kind(name: str) -> str | None:
     return None
 
 
-@dataclass
 class Discovery:
-    files: list[str] = field(default_factory=list)
-    compose_files: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    # (path, reason) for what the walk (or --force-exclude) left out, and explicit templates
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    templates: list[tuple[str, str]] = field(default_factory=list)  # named explicitly: (path, reason)
+    """What a walk found (a plain class: a dataclass costs a few ms of every start)."""
+
+    def __init__(self):
+        self.files: list[str] = []
+        self.compose_files: list[str] = []
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        # (path, reason) for what the walk (or --force-exclude) left out
+        self.skipped: list[tuple[str, str]] = []
+        self.templates: list[tuple[str, str]] = []  # named explicitly: (path, reason)
 
 
 def skipped_summary(skipped) -> str:

@@ -17,8 +17,7 @@ either written whole or not at all, and ``Interrupted`` (a KeyboardInterrupt) sa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from .config import ConfigError, Overrides, settings_for
 from .model import FileResult, Settings, Skip
@@ -40,8 +39,10 @@ class Interrupted(KeyboardInterrupt):
         self.not_processed = not_processed
 
 
-@dataclass(frozen=True)
-class Target:
+# Plain classes, not dataclasses: each dataclass costs a few ms of every start (bench/startup.py).
+
+
+class Target(NamedTuple):
     """One Dockerfile to process, with everything decided for it."""
 
     path: str
@@ -53,20 +54,24 @@ class Target:
     skip: str | None = None  # left alone without reading it (a template named explicitly): why
 
 
-@dataclass
 class Plan:
-    targets: list[Target] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # about the paths given (missing, not Dockerfiles)
-    warnings: list[str] = field(default_factory=list)  # a directory without Dockerfiles
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) discovery left out
+    """What planning decided: ``targets``; ``errors`` about the paths given (missing, not
+    Dockerfiles); ``warnings`` (a directory without Dockerfiles); ``skipped``: (path, reason) for
+    what discovery left out."""
+
+    def __init__(self, targets=None, errors=None, warnings=None, skipped=None):
+        self.targets: list[Target] = targets if targets is not None else []
+        self.errors: list[str] = errors if errors is not None else []
+        self.warnings: list[str] = warnings if warnings is not None else []
+        self.skipped: list[tuple[str, str]] = skipped if skipped is not None else []
 
 
-@dataclass
-class Run:
-    results: list[FileResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # about the paths given (missing, not Dockerfiles)
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+class Run(Plan):
+    """The outcome of ``run_paths``: ``results`` in the order of the targets, and the plan's notes."""
+
+    def __init__(self, results=None, errors=None, warnings=None, skipped=None):
+        super().__init__(None, errors, warnings, skipped)
+        self.results: list[FileResult] = results if results is not None else []
 
     @property
     def failed(self) -> bool:
