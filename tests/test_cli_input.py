@@ -116,3 +116,11 @@ def test_write_stdin_does_not_claim_a_file_was_written(project):
     err = p.stderr.decode()
     assert "changed" not in err.replace("would change", "") and "fixed" not in err.replace("would fix", "")
     assert "1 file would change." in err
+
+
+def test_a_template_mark_after_an_unknown_word_still_makes_it_a_template(project):
+    template = b"FROM python:3.11\nRUNN x\n{{ extra_steps }}\n"
+    (project / "Dockerfile").write_bytes(template)
+    p = dockfix("--write", "Dockerfile", cwd=project)
+    assert p.returncode == 0 and (project / "Dockerfile").read_bytes() == template
+    assert "Dockerfile:3: DF000 left alone: a Jinja/cookiecutter template ('{{' on line 3)" in p.stderr.decode()

@@ -36,15 +36,16 @@ def fix_bytes(
         return _failed(result, f"{path}: file too large for a Dockerfile ({len(data)} bytes)")
     try:
         df = read(data, path)
+        template = _template_line(df)
+        if template is not None:
+            mark, lineno = template
+            result.outcome = "skipped"
+            reason = f"a Jinja/cookiecutter template ('{mark}' on line {lineno}): render it, then run dockfix on the result"
+            result.skips = [Skip("DF000", "template", reason, lineno)]
+            return result
         check_instructions(df)
         _check_first_stage(df)
     except ParseError as e:
-        keyword = getattr(e, "keyword", "")
-        if keyword.startswith(TEMPLATE_MARKS):
-            result.outcome = "skipped"
-            reason = f"a Jinja/cookiecutter template ('{keyword[:2]}' on line {e.lineno}): render it, then run dockfix on the result"
-            result.skips = [Skip("DF000", "template", reason, e.lineno or 0)]
-            return result
         if not _dockerfile_name(path):  # named explicitly, and its text says what its name did not
             return _failed(result, f"{path}: not a Dockerfile (line {e.lineno}: {e.message})")
         where = f"{path}:{e.lineno}" if e.lineno else path
@@ -89,6 +90,14 @@ def write_result(result: FileResult) -> None:
 
 
 TEMPLATE_MARKS = ("{%", "{{", "{#")
+
+
+def _template_line(df) -> tuple[str, int] | None:
+    """The first template mark in instruction position (``{% if %}``, ``{{ base }}``), if any."""
+    for inst in df.instructions:
+        if inst.raw_keyword.startswith(TEMPLATE_MARKS):
+            return inst.raw_keyword[:2], inst.lineno
+    return None
 
 
 def _check_first_stage(df) -> None:

@@ -448,9 +448,7 @@ def _unknown_instruction(raw_keyword: str, lineno: int) -> ParseError:
 
     word = raw_keyword.upper()
     close = difflib.get_close_matches(word, sorted(KNOWN_INSTRUCTIONS), n=1, cutoff=0.85)
-    e = ParseError(f"unknown instruction: {word}" + (f" (did you mean {close[0]}?)" if close else ""), lineno)
-    e.keyword = raw_keyword  # for callers that recognise templates ({% ... %})
-    return e
+    return ParseError(f"unknown instruction: {word}" + (f" (did you mean {close[0]}?)" if close else ""), lineno)
 
 
 def _directive_follows(lines: tuple[str, ...], j: int) -> bool:
