@@ -5,8 +5,8 @@ summary and errors. Exit codes: 0 done or nothing to do, 1 ``--check`` found fil
 change, 2 bad input, usage or internal error, 130 interrupted.
 
 The options are declared in ``parser()`` (argparse: part of Python, so a run pays no import for
-its command line); each becomes a field of ``Options`` or ``Overrides``. Adding an option is a
-line there, a field, and its use.
+its command line); each becomes an attribute of ``Options`` (same name) or of ``Overrides`` (the
+rule settings). Adding an option is a line in ``parser()``, an attribute of ``Options``, and its use.
 """
 
 from __future__ import annotations
@@ -145,10 +145,9 @@ def main_command(argv: list[str]) -> int:
         _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
         return EXIT_ERROR
     overrides = Overrides(select=sel, ignore=ign, unsafe_fixes=a.unsafe_fixes, add_syntax=a.add_syntax)
-    options = Options(write=a.write, check=a.check, diff=a.diff, context=a.context, quiet=a.quiet, color=a.color,
-                      exclude=tuple(a.exclude or ()), use_config=not a.no_config, allow_empty=a.allow_empty, jobs=a.jobs,
-                      format=a.format, statistics=a.statistics, verbose=a.verbose, force_exclude=a.force_exclude,
-                      stdin_filename=a.stdin_filename, exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix)
+    # Options of the same name are taken as parsed; the others are spelled out here.
+    same = {name: getattr(a, name) for name in Options.__annotations__ if hasattr(a, name)}
+    options = Options(**{**same, "exclude": tuple(a.exclude or ()), "use_config": not a.no_config})
     return run(paths, overrides, options)
 
 
