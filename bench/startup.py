@@ -1,10 +1,11 @@
 """Start-up cost of a single-file ``dockfix --check``, and where a process pool starts to pay.
 
-    .venv/bin/python bench/startup.py [--repeat 21] [--sizes 8,16,24,48,96,192]
+    .venv/bin/python bench/startup.py [--repeat 21] [--sizes 8,16,24,48,96,192] [--other PATH/bin/dockfix]
 
 Part 1 runs, interleaved so that the machine's load hits each alike, ``python -c pass`` in the
 same environment, the import of the library alone, and the console script on one Dockerfile
-(``--check`` and ``--version``); it prints the median wall time and CPU time (user + system) of
+(``--check`` and ``--version``), and with ``--other`` another installed dockfix (an older
+version, say) the same way; it prints the median wall time and CPU time (user + system) of
 each and its ratio to ``python -c pass`` (issue 11's target: single-file check at most 5x).
 
 Part 2 lists the modules whose import costs most (``-X importtime`` self time, which includes
@@ -55,7 +56,7 @@ def interleaved(cases: dict, repeat: int, cwd) -> dict:
     return {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
 
 
-def startup(repeat: int) -> None:
+def startup(repeat: int, other: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "Dockerfile").write_bytes(DOCKERFILE)
         (Path(tmp) / "requirements.txt").write_text("flask\n")
@@ -66,6 +67,9 @@ def startup(repeat: int) -> None:
             "dockfix --version": [dockfix, "--version"],
             "dockfix --check Dockerfile": [dockfix, "--check", "Dockerfile"],
         }
+        if other:
+            cases["other: dockfix --version"] = [other, "--version"]
+            cases["other: dockfix --check Dockerfile"] = [other, "--check", "Dockerfile"]
         got = interleaved(cases, repeat, tmp)
     base_wall, base_cpu = got["python -c pass"]
     print(f"single file, median of {repeat} interleaved runs")
@@ -126,8 +130,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--sizes", default="8,16,24,48,96,192", help="file counts for the pool comparison")
     ap.add_argument("--no-pool", action="store_true", help="only the single-file part")
+    ap.add_argument("--other", help="another dockfix executable to time alongside (e.g. an older install)")
     a = ap.parse_args()
-    startup(a.repeat)
+    startup(a.repeat, a.other)
     imports(max(5, a.repeat // 2))
     if not a.no_pool:
         pool([int(n) for n in a.sizes.split(",")], max(3, a.repeat // 3))
