@@ -124,3 +124,13 @@ def test_a_template_mark_after_an_unknown_word_still_makes_it_a_template(project
     p = dockfix("--write", "Dockerfile", cwd=project)
     assert p.returncode == 0 and (project / "Dockerfile").read_bytes() == template
     assert "Dockerfile:3: DF000 left alone: a Jinja/cookiecutter template ('{{' on line 3)" in p.stderr.decode()
+
+
+def test_an_unknown_word_under_a_custom_frontend_is_left_alone(project):
+    text = b"# syntax=example.com/custom-frontend:1\nFROM python:3.11\nBUILDSTEP x\n"
+    (project / "Dockerfile").write_bytes(text)
+    p = dockfix("--write", "Dockerfile", cwd=project)
+    assert p.returncode == 0 and (project / "Dockerfile").read_bytes() == text
+    assert "Dockerfile:3: DF000 left alone: unknown instruction: BUILDSTEP, and the frontend example.com/custom-frontend:1" in p.stderr.decode()
+    (project / "Dockerfile").write_bytes(text.replace(b"example.com/custom-frontend:1", b"docker/dockerfile:1.7"))
+    assert dockfix("--write", "Dockerfile", cwd=project).returncode == 2  # the standard frontend rejects it

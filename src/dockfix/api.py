@@ -43,7 +43,16 @@ def fix_bytes(
             reason = f"a Jinja/cookiecutter template ('{mark}' on line {lineno}): render it, then run dockfix on the result"
             result.skips = [Skip("DF000", "template", reason, lineno)]
             return result
-        check_instructions(df)
+        try:
+            check_instructions(df)
+        except ParseError as e:
+            frontend = df.directive("syntax")
+            if frontend and not _standard_frontend(frontend):  # its own instructions, perhaps
+                result.outcome = "skipped"
+                reason = f"{e.message}, and the frontend {frontend} named by '# syntax=' may define it; dockfix reads the standard syntax only"
+                result.skips = [Skip("DF000", "frontend", reason, e.lineno or 0)]
+                return result
+            raise
         _check_first_stage(df)
     except ParseError as e:
         if not _dockerfile_name(path):  # named explicitly, and its text says what its name did not
@@ -98,6 +107,12 @@ def _template_line(df) -> tuple[str, int] | None:
         if inst.raw_keyword.startswith(TEMPLATE_MARKS):
             return inst.raw_keyword[:2], inst.lineno
     return None
+
+
+def _standard_frontend(ref: str) -> bool:
+    """docker/dockerfile (any tag or digest, with or without docker.io/)."""
+    name = ref.split("@")[0].split(":")[0].lower()
+    return name in ("docker/dockerfile", "docker.io/docker/dockerfile", "docker.io/docker/dockerfile-upstream", "docker/dockerfile-upstream")
 
 
 def _check_first_stage(df) -> None:
