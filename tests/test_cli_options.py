@@ -140,3 +140,10 @@ def test_the_pre_commit_hook_honours_the_config_exclude(project):
     assert (project / "Dockerfile").read_bytes() == FIXED and (project / "legacy" / "Dockerfile").read_bytes() == NAIVE
     check = shlex.split(hooks["dockfix-check"]["entry"])
     assert dockfix(*check[1:], "Dockerfile", "legacy/Dockerfile", cwd=project).returncode == 0
+
+
+def test_verify_is_reachable_from_the_console_script(project):
+    p = dockfix("verify", "--help", cwd=project)
+    assert p.returncode == 0 and p.stdout.startswith(b"usage: dockfix verify")
+    missing = dockfix("verify", "missing/Dockerfile", cwd=project)
+    assert missing.returncode == 2 and b"no such Dockerfile: missing/Dockerfile" in missing.stderr

@@ -348,6 +348,7 @@ def _run_pool(targets, write, jobs, keep_text, results, done) -> list[FileResult
             while ready:
                 done(ready[0])
                 ready.pop(0)
+        pool.shutdown(wait=True)
     except BaseException as exc:  # Ctrl-C, or the caller's callback failed (a closed stdout)
         stop.set()
         if ready and results and results[-1] is ready[0]:
@@ -357,7 +358,6 @@ def _run_pool(targets, write, jobs, keep_text, results, done) -> list[FileResult
         if isinstance(exc, KeyboardInterrupt):
             raise Interrupted(results, total - len(results)) from None
         raise
-    pool.shutdown(wait=True)
     return results
 
 
