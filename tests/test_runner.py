@@ -110,16 +110,14 @@ def test_results_are_picklable(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "files, load, expected",
+    "files, expected",
     [
-        pytest.param(10, 0.0, 1, id="few-files-one-process"),
-        pytest.param(10_000, 0.0, 4, id="idle-all-cores"),
-        pytest.param(10_000, 2.4, 2, id="half-busy"),
-        pytest.param(10_000, 12.0, 1, id="saturated-one-process"),
-        pytest.param(100, 0.0, 3, id="each-worker-gets-enough-files"),
+        pytest.param(10, 1, id="few-files-one-process"),
+        pytest.param(63, 1, id="below-the-threshold"),
+        pytest.param(10_000, 4, id="many-files-every-core"),
+        pytest.param(100, 3, id="each-worker-gets-enough-files"),
     ],
 )
-def test_default_jobs(monkeypatch, files, load, expected):
+def test_default_jobs(monkeypatch, files, expected):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert runner.default_jobs(files) == expected
