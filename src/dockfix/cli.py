@@ -211,6 +211,7 @@ class Options:
 def run(paths, overrides, options: Options) -> int:
     """Run over ``paths`` (or ``["-"]``) and print; returns the exit code."""
     from . import report
+    from .output import Output, StdoutClosed, color
 
     if "-" in paths and len(paths) > 1:
         _error("- (stdin) cannot be combined with other paths")
@@ -218,13 +219,13 @@ def run(paths, overrides, options: Options) -> int:
     if options.context is not None and not os.path.isdir(options.context):
         _error(f"{options.context}: build context is not a directory")
         return EXIT_ERROR
-    out = _Output(options)
+    out = Output(color(sys.stdout, options.color))
     try:
         if paths == ["-"]:
             results, errors = [_run_stdin(overrides, options, out)], []
         else:
             results, errors = _run_files(paths, overrides, options, out)
-    except _StdoutClosed:
+    except StdoutClosed:
         return _stdout_closed()
     except KeyboardInterrupt as e:
         return _interrupted(e, options)
@@ -241,7 +242,7 @@ def run(paths, overrides, options: Options) -> int:
             out.json(report.to_sarif(results, errors))
         elif options.statistics:
             report.statistics(results, out)
-    except _StdoutClosed:
+    except StdoutClosed:
         return _stdout_closed()
     written = options.writes and paths != ["-"]
     if not options.quiet:
@@ -342,6 +343,7 @@ def _run_stdin(overrides, options: Options, out):
 
 
 def _run_files(paths, overrides, options: Options, out):
+    from .output import PROGRESS_MIN, ProgressBar, tty
     from .runner import plan_paths, run_targets
 
     p = plan_paths(paths, overrides, context=options.context, exclude=options.exclude, use_config=options.use_config,
@@ -358,8 +360,8 @@ def _run_files(paths, overrides, options: Options, out):
             if t.skip is None and t.error is None:
                 context = ", ".join(_display(c) for c in t.contexts) or _display(os.path.dirname(os.path.abspath(t.path)))
                 _say(f"{t.path}: build context {context} ({_source(t.context_source)}); configuration {t.config or 'none'}")
-    show_progress = not options.quiet and len(p.targets) >= PROGRESS_MIN and _tty(sys.stderr) and not (options.prints_diffs and _tty(sys.stdout))
-    bar = _ProgressBar(len(p.targets)) if show_progress else None
+    show_progress = not options.quiet and len(p.targets) >= PROGRESS_MIN and tty(sys.stderr) and not (options.prints_diffs and tty(sys.stdout))
+    bar = ProgressBar(len(p.targets)) if show_progress else None
 
     def on_result(result, done, total):
         if options.prints_diffs and result.outcome == "changed":
@@ -374,92 +376,6 @@ def _run_files(paths, overrides, options: Options, out):
         if bar is not None:
             bar.close()
     return results, p.errors
-
-
-PROGRESS_MIN = 100  # files: fewer finish before a bar would be worth drawing
-
-
-class _ProgressBar:
-    """rich's progress bar on stderr (imported only here, on a terminal, for long runs)."""
-
-    def __init__(self, total: int):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self.progress = Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.task = self.progress.add_task("dockfix", total=total)
-        self.progress.start()
-
-    def advance(self) -> None:
-        self.progress.advance(self.task)
-
-    def close(self) -> None:
-        self.progress.stop()
-
-
-def _tty(stream) -> bool:
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
-def _color(stream, flag: bool | None) -> bool:
-    """--color/--no-color, else FORCE_COLOR (set and not 0), else NO_COLOR, else a terminal."""
-    if flag is not None:
-        return flag
-    force = os.environ.get("FORCE_COLOR")
-    if force and force != "0":
-        return True
-    if os.environ.get("NO_COLOR"):
-        return False
-    return _tty(stream)
-
-
-def _colorize(diff: str) -> str:
-    out = []
-    for line in diff.splitlines(keepends=True):
-        if line.startswith(("+++", "---")):
-            out.append("\x1b[1m" + line.rstrip("\n") + "\x1b[0m\n")
-        elif line.startswith("+"):
-            out.append("\x1b[32m" + line.rstrip("\n") + "\x1b[0m\n")
-        elif line.startswith("-"):
-            out.append("\x1b[31m" + line.rstrip("\n") + "\x1b[0m\n")
-        elif line.startswith("@@"):
-            out.append("\x1b[36m" + line.rstrip("\n") + "\x1b[0m\n")
-        else:
-            out.append(line)
-    return "".join(out)
-
-
-class _StdoutClosed(Exception):
-    """The reader of stdout went away (``dockfix DIR | head -1``): the run ends quietly."""
-
-
-class _Output:
-    """stdout. A closed pipe raises _StdoutClosed, which stops the run without a message."""
-
-    def __init__(self, options: Options):
-        self.color = _color(sys.stdout, options.color)
-
-    def raw(self, data: bytes) -> None:
-        try:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            raise _StdoutClosed() from None
-
-    def diff(self, path: str, before: bytes, after: bytes) -> None:
-        from .writer import unified_diff
-
-        text = unified_diff(path, before, after)
-        if text:
-            self.raw((_colorize(text) if self.color else text).encode("utf-8", "surrogateescape"))
-
-    def json(self, doc: dict) -> None:
-        import json
-
-        self.raw((json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "surrogateescape"))
-
-    def write(self, text: str) -> None:  # a text stream for report.statistics
-        self.raw(text.encode("utf-8", "surrogateescape"))
 
 
 def _stdout_closed() -> int:
