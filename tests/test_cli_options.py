@@ -147,3 +147,12 @@ def test_verify_is_reachable_from_the_console_script(project):
     assert p.returncode == 0 and p.stdout.startswith(b"usage: dockfix verify")
     missing = dockfix("verify", "missing/Dockerfile", cwd=project)
     assert missing.returncode == 2 and b"no such Dockerfile: missing/Dockerfile" in missing.stderr
+
+
+def test_main_command_runs_in_process_and_returns_the_code(project, monkeypatch, capsys):
+    from dockfix.cli import main_command
+
+    monkeypatch.chdir(project)
+    assert main_command(["--check", "Dockerfile"]) == 1
+    assert main_command(["--select", "", "Dockerfile"]) == 2
+    assert (project / "Dockerfile").read_bytes() == NAIVE

@@ -411,7 +411,11 @@ def _explain(code: str) -> int:
 
 
 def main() -> None:
-    """Console entry point: ``dockfix verify ...`` or ``dockfix [OPTIONS] PATHS``."""
+    """Console entry point: ``dockfix verify ...`` or ``dockfix [OPTIONS] PATHS``.
+
+    It ends the process (``os._exit``, see ``_exit``): to run the command line inside a program
+    or a test, call ``main_command(argv)``, which returns the exit code.
+    """
     argv = sys.argv[1:]
     try:
         if argv[:1] == ["verify"]:
