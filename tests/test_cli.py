@@ -5,22 +5,10 @@ import os
 import re
 import stat
 import subprocess
-import sys
 
 import pytest
 
-NAIVE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
-FIXED = (
-    b"FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
-    b"RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\nCOPY . .\nCMD [\"python\", \"app.py\"]\n"
-)
-
-
-def dockfix(*args, cwd, stdin=b""):
-    env = dict(os.environ, NO_COLOR="1")
-    p = subprocess.run([sys.executable, "-m", "dockfix", *args], cwd=cwd, input=stdin, capture_output=True, env=env)
-    assert b"Traceback" not in p.stderr, p.stderr.decode()
-    return p
+from _cli import FIXED, NAIVE, dockfix
 
 
 @pytest.fixture
@@ -101,7 +89,6 @@ def test_directory_means_its_dockerfiles(project):
     "setup, args, message",
     [
         pytest.param(None, ["missing/Dockerfile"], "missing/Dockerfile: No such file or directory", id="missing-file"),
-        pytest.param("empty-dir", ["empty"], "empty: no Dockerfiles found", id="dir-without-dockerfiles"),
         pytest.param("binary", ["Dockerfile"], "Dockerfile: not a Dockerfile (binary data)", id="binary"),
         pytest.param("heredoc", ["Dockerfile"], "Dockerfile:2: unterminated heredoc", id="unterminated-heredoc"),
         pytest.param(None, ["--select", "XX1", "Dockerfile"], "unknown rule code XX1", id="unknown-code"),
@@ -146,17 +133,6 @@ def test_explain_prints_the_rule_page(tmp_path):
     assert p.returncode == 0 and p.stdout.startswith(b"# DF001")
 
 
-def test_readonly_directory_write_fails_cleanly(project):
-    if os.geteuid() == 0:
-        pytest.skip("root can write anywhere")
-    os.chmod(project, 0o555)
-    try:
-        p = dockfix("--write", "Dockerfile", cwd=project)
-    finally:
-        os.chmod(project, 0o755)
-    assert p.returncode == 2 and (project / "Dockerfile").read_bytes() == NAIVE
-
-
 # --- bulk options ------------------------------------------------------------------------------
 
 
@@ -195,8 +171,10 @@ def test_exclude_and_allow_empty(project):
     (project / "old").mkdir()
     (project / "old" / "Dockerfile").write_bytes(NAIVE)
     p = dockfix("--check", "--exclude", "old/", "--exclude", "/Dockerfile", ".", cwd=project)
-    assert p.returncode == 2 and b"no Dockerfiles found" in p.stderr
-    assert dockfix("--check", "--allow-empty", "--exclude", "old/", "--exclude", "/Dockerfile", ".", cwd=project).returncode == 0
+    assert p.returncode == 0
+    assert p.stderr.decode() == "warning: .: no Dockerfiles found in this directory (skipped: 2 excluded; --verbose lists them)\n"
+    quiet = dockfix("--check", "--allow-empty", "--exclude", "old/", "--exclude", "/Dockerfile", ".", cwd=project)
+    assert quiet.returncode == 0 and quiet.stderr == b""
 
 
 def test_unknown_format_is_a_usage_error(project):

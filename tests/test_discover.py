@@ -87,13 +87,58 @@ def test_symlinks_are_not_followed_out_of_the_tree(tmp_path):
     assert rel(tree, find_dockerfiles(str(tree)).files) == ["Dockerfile"]
 
 
-def test_errors_and_allow_empty(tmp_path):
+def test_errors_warnings_and_allow_empty(tmp_path):
     (tmp_path / "empty").mkdir()
-    assert expand_paths([str(tmp_path / "empty"), str(tmp_path / "missing")]).errors == [
-        f"{tmp_path / 'empty'}: no Dockerfiles found in this directory",
-        f"{tmp_path / 'missing'}: No such file or directory",
-    ]
-    assert expand_paths([str(tmp_path / "empty")], allow_empty=True).errors == []
+    found = expand_paths([str(tmp_path / "empty"), str(tmp_path / "missing")])
+    assert found.errors == [f"{tmp_path / 'missing'}: No such file or directory"]
+    assert found.warnings == [f"{tmp_path / 'empty'}: no Dockerfiles found in this directory"]
+    assert expand_paths([str(tmp_path / "empty")], allow_empty=True).warnings == []
+
+
+def test_an_empty_result_says_what_was_skipped(tmp_path):
+    make_tree(tmp_path, {"r/Dockerfile": NAIVE, "r/.venv/Dockerfile": NAIVE, "r/node_modules/x/Dockerfile": NAIVE,
+                         "r/Dockerfile.j2": NAIVE}, ("r",))
+    (tmp_path / "r/.gitignore").write_text("/Dockerfile\n")
+    (tmp_path / "r/.venv/pyvenv.cfg").write_text("")
+    found = expand_paths([str(tmp_path / "r")])
+    assert found.files == []
+    assert found.warnings == [f"{tmp_path / 'r'}: no Dockerfiles found in this directory "
+                              "(skipped: 1 gitignored, 1 template, 1 tool folder, 1 virtual environment; --verbose lists them)"]
+    reasons = dict(found.skipped)
+    assert reasons[str(tmp_path / "r/Dockerfile")] == f"gitignored ({tmp_path / 'r/.gitignore'})"
+    assert reasons[str(tmp_path / "r/Dockerfile.j2")].startswith("a template (.j2)")
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        pytest.param("NOTES.md", "other", id="markdown"),
+        pytest.param("app.py", "other", id="python"),
+        pytest.param("Dockerfile.j2", "template", id="jinja"),
+        pytest.param("{{cookiecutter.slug}}/Dockerfile", "template", id="cookiecutter-folder"),
+        pytest.param("Dockerfile", "file", id="dockerfile"),
+        pytest.param("build", "file", id="no-suffix-read-by-content"),
+    ],
+)
+def test_explicit_files_by_name(tmp_path, name, kind):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(NAIVE)
+    found = expand_paths([str(path)])
+    got = {"other": found.errors, "template": found.templates, "file": found.files}
+    assert len(got[kind]) == 1 and sum(map(len, got.values())) == 1
+
+
+def test_force_exclude_applies_to_explicit_files(tmp_path, monkeypatch):
+    make_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "beta/.dockfix.toml").write_text('exclude = ["docker/"]\n')
+    named = ["alpha/build/Dockerfile", "beta/docker/Dockerfile", "alpha/Dockerfile"]
+    assert expand_paths(named, ("build/",)).files == named
+    found = expand_paths(named, ("build/",), force_exclude=True)
+    assert found.files == ["alpha/Dockerfile"]
+    assert dict(found.skipped) == {"alpha/build/Dockerfile": "--exclude",
+                                   "beta/docker/Dockerfile": f"exclude in {tmp_path / 'beta/.dockfix.toml'}"}
 
 
 def test_tree_fixture_is_complete():

@@ -107,3 +107,17 @@ def test_results_are_picklable(tmp_path):
     make_tree(tmp_path)
     for r in run_paths([str(tmp_path)]).results:
         assert pickle.loads(pickle.dumps(r)) == r
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        pytest.param(10, 1, id="few-files-one-process"),
+        pytest.param(63, 1, id="below-the-threshold"),
+        pytest.param(10_000, 4, id="many-files-every-core"),
+        pytest.param(100, 3, id="each-worker-gets-enough-files"),
+    ],
+)
+def test_default_jobs(monkeypatch, files, expected):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert runner.default_jobs(files) == expected

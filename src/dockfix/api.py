@@ -24,7 +24,7 @@ def fix_bytes(
     """Plan and apply every fix to one Dockerfile's bytes. ``context`` defaults to its folder."""
     from .context import BuildContext
     from .engine import fix_dockerfile
-    from .reader import read
+    from .reader import check_instructions, read
 
     settings = settings or Settings()
     if context is None:
@@ -36,7 +36,27 @@ def fix_bytes(
         return _failed(result, f"{path}: file too large for a Dockerfile ({len(data)} bytes)")
     try:
         df = read(data, path)
+        template = _template_line(df)
+        if template is not None:
+            mark, lineno = template
+            result.outcome = "skipped"
+            reason = f"a Jinja/cookiecutter template ('{mark}' on line {lineno}): render it, then run dockfix on the result"
+            result.skips = [Skip("DF000", "template", reason, lineno)]
+            return result
+        try:
+            check_instructions(df)
+        except ParseError as e:
+            frontend = df.directive("syntax")
+            if frontend and not _standard_frontend(frontend):  # its own instructions, perhaps
+                result.outcome = "skipped"
+                reason = f"{e.message}, and the frontend {frontend} named by '# syntax=' may define it; dockfix reads the standard syntax only"
+                result.skips = [Skip("DF000", "frontend", reason, e.lineno or 0)]
+                return result
+            raise
+        _check_first_stage(df)
     except ParseError as e:
+        if not _dockerfile_name(path):  # named explicitly, and its text says what its name did not
+            return _failed(result, f"{path}: not a Dockerfile (line {e.lineno}: {e.message})")
         where = f"{path}:{e.lineno}" if e.lineno else path
         return _failed(result, f"{where}: {e.message}")
     try:
@@ -76,6 +96,38 @@ def write_result(result: FileResult) -> None:
 
     if result.outcome == "changed" and result.path != "-":
         write_atomic(result.path, result.patched)
+
+
+TEMPLATE_MARKS = ("{%", "{{", "{#")
+
+
+def _template_line(df) -> tuple[str, int] | None:
+    """The first template mark in instruction position (``{% if %}``, ``{{ base }}``), if any."""
+    for inst in df.instructions:
+        if inst.raw_keyword.startswith(TEMPLATE_MARKS):
+            return inst.raw_keyword[:2], inst.lineno
+    return None
+
+
+def _standard_frontend(ref: str) -> bool:
+    """docker/dockerfile (any tag or digest, with or without docker.io/)."""
+    name = ref.split("@")[0].split(":")[0].lower()
+    return name in ("docker/dockerfile", "docker.io/docker/dockerfile", "docker.io/docker/dockerfile-upstream", "docker/dockerfile-upstream")
+
+
+def _check_first_stage(df) -> None:
+    """BuildKit refuses an instruction other than ARG before the first FROM."""
+    for inst in df.instructions:
+        if inst.keyword == "FROM":
+            return
+        if inst.keyword != "ARG":
+            raise ParseError(f"{inst.keyword} before the first FROM (no build stage in current context)", inst.lineno)
+
+
+def _dockerfile_name(path: str) -> bool:
+    from .discover import is_dockerfile_name
+
+    return path == "-" or is_dockerfile_name(os.path.basename(path))
 
 
 def _failed(result: FileResult, message: str) -> FileResult:

@@ -33,6 +33,11 @@ _CONTINUATION = {
     "`": re.compile(r"([^`])`[ \t]*\Z", re.S),
 }
 HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
+# The instructions BuildKit knows; any other keyword fails the build ("unknown instruction: RUNN").
+KNOWN_INSTRUCTIONS = frozenset({
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+    "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+})
 _JSON_LIST_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 
 
@@ -426,6 +431,24 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
         ambiguities=tuple(ambiguities),
     )
     return df
+
+
+def check_instructions(df: Dockerfile) -> None:
+    """Raise ParseError for an unknown instruction (``RUNN echo hi``: "unknown instruction: RUNN"),
+    as BuildKit's next step (instructions.Parse) does. ``read`` itself stays equal to BuildKit's
+    parser, which accepts any word.
+    """
+    for inst in df.instructions:
+        if inst.keyword not in KNOWN_INSTRUCTIONS:
+            raise _unknown_instruction(inst.raw_keyword, inst.lineno)
+
+
+def _unknown_instruction(raw_keyword: str, lineno: int) -> ParseError:
+    import difflib
+
+    word = raw_keyword.upper()
+    close = difflib.get_close_matches(word, sorted(KNOWN_INSTRUCTIONS), n=1, cutoff=0.85)
+    return ParseError(f"unknown instruction: {word}" + (f" (did you mean {close[0]}?)" if close else ""), lineno)
 
 
 def _directive_follows(lines: tuple[str, ...], j: int) -> bool:
