@@ -13,12 +13,15 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from .analysis import BASE_WORKDIR, State, copy_parts, join, relative, under
+from .analysis import BASE_WORKDIR, State, copy_parts, join, may_touch, relative, under
+from .analysis import shown
+from .context_scan import symlink_on
 from .model import Expect, Instruction, Skip
 from .shell import Invocation
 
 BROAD_SOURCES = {".", "./", "./.", "*", "./*"}
 CARRIED_FLAGS = ("--chown", "--chmod")
+GLOB = set("*?[\\")  # a generated COPY source must name exactly one file
 SAFE_KEYWORDS = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "SHELL", "MAINTAINER", "ONBUILD", "WORKDIR"}
 SYSTEM_TOOLS = {"apt", "apk", "yum"}
 ACCOUNT_COMMANDS = {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod"}
@@ -106,7 +109,7 @@ def each_install(facts, code: str, name: str, find, plan) -> list:
 def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State) -> None:
     """What must hold before anything moves: readable instructions, a COPY dockfix can carry,
     a build context, no clash with the image's root, no installer reading files named by ENV."""
-    from .installers import reads_from_env
+    from .installers import READS, reads_from_env
 
     c = broad.inst
     ctx = facts.ctx
@@ -114,7 +117,11 @@ def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
         raise Refuse("an instruction keyword is split by a line continuation", c.lineno)
     if c.open_at_eof or install.open_at_eof:
         raise Refuse("a line continuation is still open at the end of the file", install.lineno)
-    extra = [f.name for f in c.flags if f.name not in CARRIED_FLAGS + ("--link",)]
+    extra = [f.name for f in c.flags if f.name not in CARRIED_FLAGS]
+    if "--link" in extra:
+        # A linked COPY is laid over the layers below it without reading them (no symlink in its
+        # destination is followed); moved below the install it would cover what the install left.
+        raise Refuse(f"the COPY at line {c.lineno} has --link, which makes its layer independent of the instructions it would move past", c.lineno)
     if extra:
         raise Refuse(f"the COPY at line {c.lineno} has {extra[0]}, which dockfix does not carry over", c.lineno)
     if broad.source in ("*", "./*"):
@@ -125,8 +132,16 @@ def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
         clash = sorted(name for name in FHS_DIRS if ctx.exists(name) and not ctx.is_ignored(name))
         if clash:
             raise Refuse(f"the COPY at line {c.lineno} writes into the image's root and the context has '{clash[0]}/'", c.lineno)
-    for inv in invs:
-        name = reads_from_env(inv, st.vars)
+    from .installers.config import command_env
+
+    for n, inv in enumerate(invs):
+        if inv.tool not in READS:
+            continue
+        try:
+            get = command_env(facts, install, invs, n)
+        except Refuse as r:
+            raise Refuse(r.reason, install.lineno) from None
+        name = reads_from_env(inv, [v for v in READS[inv.tool].env if get(v) is not None])
         if name:
             raise Refuse(f"{name} is set, so {inv.tool} may read files dockfix cannot see", install.lineno)
 
@@ -166,6 +181,17 @@ def manifest_copy(facts, broad: BroadCopy, manifests: list[tuple[str, str]], k: 
     """COPY lines (and their expectations) that put ``manifests`` (context path, image path)
     where the install at index k reads them, skipping those an earlier COPY already put there."""
     c = broad.inst
+    install = facts.df.instructions[k]
+    for ctx_path, _ in manifests:
+        if GLOB & set(ctx_path):
+            raise Refuse(f"the file name {ctx_path} holds a pattern character, so a COPY of it may copy other files", install.lineno)
+        link = symlink_on(facts.ctx, ctx_path)
+        if link is not None:
+            raise Refuse(
+                f"{ctx_path} goes through the symlink {link} of the build context; copied on its own it becomes a real "
+                f"file or folder, which the COPY at line {c.lineno} cannot then replace with the link",
+                install.lineno,
+            )
     needed = [m for m in manifests if not already_copied(facts, broad, m, k)]
     flags = " ".join(f.raw for f in c.flags if f.name in CARRIED_FLAGS)
     return copy_lines(needed, facts.states[k], flags, c.raw_keyword == c.raw_keyword.lower())
@@ -226,37 +252,76 @@ def copy_lines(manifests: list[tuple[str, str]], st: State, flags: str, lower: b
 
 
 def already_copied(facts, broad: BroadCopy, manifest: tuple[str, str], k: int) -> bool:
-    """Does an earlier plain COPY in the stage already put this manifest where the install reads it?"""
+    """Does an earlier COPY in the stage put this manifest where the install reads it, and is it
+    still, when the install runs, the file of the build context (no later step may have changed,
+    moved or removed it, and it has the owner and mode the broad COPY would give it)?"""
     df = facts.df
     stage = df.stage_of(k)
     ctx_path, image_path = manifest
-    for j in range(stage.start + 1, k):
+    carried = sorted(f.raw for f in broad.inst.flags if f.name in CARRIED_FLAGS)
+    for j in range(k - 1, stage.start, -1):
         inst = df.instructions[j]
-        if inst is broad.inst or inst.keyword != "COPY" or inst.flags:
+        if inst is broad.inst:
             continue
+        if not _copies_to(facts, j, ctx_path, image_path, carried):
+            if _may_change(facts, j, image_path):
+                return False  # the newest write before the install is not a copy of the context file
+            continue
+        return True
+    return False
+
+
+def _may_change(facts, j: int, image_path: str) -> bool:
+    """May instruction j write, move or remove ``image_path``?"""
+    inst = facts.df.instructions[j]
+    st = facts.states[j]
+    if inst.keyword in ("COPY", "ADD"):
         parts = copy_parts(inst)
         if parts is None:
-            continue
-        sources, dest = parts
-        st = facts.states[j]
-        expanded, literal = st.expand(dest)
-        if not literal and "$" in expanded:
-            continue
-        target = join(st.workdir, expanded)
-        for src in sources:
-            if posixpath.normpath(src) != ctx_path:
-                continue
-            if dest.endswith("/") or len(sources) > 1 or dest in (".", "./"):
-                if join(target, posixpath.basename(ctx_path)) == image_path:
-                    return True
-            elif target == image_path:
+            return True
+        expanded, _ = st.expand(parts[1])
+        return touches(join(st.workdir, expanded), image_path)
+    if inst.keyword == "RUN":
+        invs = facts.invocations(inst)
+        if invs is None:
+            return True
+        for flag in inst.flags:
+            if flag.name == "--mount":
                 return True
+        return any(command_touches(inv, st, image_path) for inv in invs)
+    return False
+
+
+def _copies_to(facts, j: int, ctx_path: str, image_path: str, carried: list[str]) -> bool:
+    """Is instruction j a COPY of the context file ``ctx_path`` to ``image_path``, with the broad
+    COPY's owner and mode flags?"""
+    inst = facts.df.instructions[j]
+    if inst.keyword != "COPY" or sorted(f.raw for f in inst.flags) != carried:
+        return False
+    parts = copy_parts(inst)
+    if parts is None:
+        return False
+    sources, dest = parts
+    st = facts.states[j]
+    expanded, literal = st.expand(dest)
+    if not literal and "$" in expanded:
+        return False
+    target = join(st.workdir, expanded)
+    for src in sources:
+        if posixpath.normpath(src) != ctx_path:
+            continue
+        if dest.endswith("/") or len(sources) > 1 or dest in (".", "./"):
+            if join(target, posixpath.basename(ctx_path)) == image_path:
+                return True
+        elif target == image_path:
+            return True
     return False
 
 
 def touches(path: str, dest: str) -> bool:
-    """Could writing/reading ``path`` (symbolic absolute) touch the tree at ``dest``?"""
-    return under(path, dest) or under(dest, path)
+    """Could writing/reading ``path`` (symbolic absolute) touch the tree at ``dest``? A path that
+    holds a value dockfix does not know (``${NAME#k}``, the base image's WORKDIR) may be anything."""
+    return may_touch(path, dest)
 
 
 def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None:
@@ -268,11 +333,22 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
         if kw == "WORKDIR":
             expanded, _ = st.expand(inst.args.strip())
             wd = join(st.workdir, expanded)
-            if under(wd, dest) and wd != st.workdir:
+            if touches(wd, dest) and wd != st.workdir:
                 root = st.is_root()
                 if c.flags or not root:
                     raise Refuse(
-                        f"WORKDIR at line {inst.lineno} would create {wd} before the COPY at line {c.lineno}, changing its owner",
+                        f"WORKDIR at line {inst.lineno} would create {shown(wd)} before the COPY at line {c.lineno}, changing its owner",
+                        inst.lineno,
+                    )
+                rel = relative(wd, dest)
+                link = None
+                if rel is not None and rel != ".":
+                    link = symlink_on(facts.ctx, posixpath.join(broad.source_dir, rel))
+                if rel is None and not under(dest, wd):
+                    raise Refuse(f"WORKDIR at line {inst.lineno} may create a folder inside the destination of the COPY at line {c.lineno}", inst.lineno)
+                if link is not None:
+                    raise Refuse(
+                        f"WORKDIR at line {inst.lineno} would create a folder where the COPY at line {c.lineno} puts the symlink {link} of the build context",
                         inst.lineno,
                     )
         return
@@ -414,21 +490,30 @@ def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invo
         why = command_touches(inv, st, broad.dest, install=is_install(inv))
         if why:
             raise Refuse(f"the RUN at line {install.lineno} also runs '{why}', which may need the application files", install.lineno)
-        if inv.tool == "pip" and any(name == "--user" for name, _, _ in inv.options):
-            base = user_base(facts, install)
-            if base is None or touches(base, broad.dest):
-                where = f"into {base}, which" if base else "where it"
-                raise Refuse(f"pip install --user writes {where} may overlap the copied tree (line {install.lineno})", install.lineno)
+    from .installers.config import command_env
+
+    for n, inv in enumerate(invs):
+        if inv.tool == "pip":
+            try:
+                get = command_env(facts, install, invs, n)
+            except Refuse as r:
+                raise Refuse(r.reason, install.lineno) from None
+            check_user_install(facts, broad, install, inv, get)
 
 
-def user_base(facts, inst: Instruction) -> str | None:
+def user_base(facts, inst: Instruction, get=None) -> str | None:
     """Where ``pip install --user`` writes for this RUN (PYTHONUSERBASE, else ~/.local); None: unknown."""
-    from .users import UNKNOWN, env, who
+    from .users import env, who
 
-    base = env(facts, inst, "PYTHONUSERBASE")
+    if get is None:
+        from .installers.config import command_env
+
+        invs = facts.invocations(inst) or []
+        get = command_env(facts, inst, invs, len(invs) - 1) if invs else (lambda name: env(facts, inst, name))
+    base = get("PYTHONUSERBASE")
     if base is not None:
-        return base if base is not UNKNOWN and base.startswith("/") else None
-    home = env(facts, inst, "HOME")
+        return base if isinstance(base, str) and base.startswith("/") else None
+    home = get("HOME")
     if home is None:
         account = who(facts, inst)
         home = account.home if not isinstance(account, str) else None
@@ -442,6 +527,77 @@ def check_move_down(facts, broad: BroadCopy, k: int) -> None:
     for j in range(broad.index + 1, k):
         check_between(facts, broad, facts.df.instructions[j], facts.states[j])
     check_same_meaning(facts, broad, facts.states[k])
+    check_accounts(facts, broad, k)
+    check_environments(facts, broad)
+
+
+ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
+
+
+def check_accounts(facts, broad: BroadCopy, k: int) -> None:
+    """A ``--chown`` that names a user or group resolves the name where the COPY runs: no account
+    may change between the COPY's old place and the install (the install's RUN included)."""
+    owner = next((f.value for f in broad.inst.flags if f.name == "--chown"), None)
+    if not owner or all(part.isdigit() for part in owner.split(":") if part):
+        return
+    df = facts.df
+    for j in range(broad.index + 1, k + 1):
+        inst = df.instructions[j]
+        if inst.keyword != "RUN":
+            continue
+        invs = facts.invocations(inst)
+        if invs is None:
+            raise Refuse(f"the RUN at line {inst.lineno} cannot be read; it may change the accounts that --chown={owner} names", inst.lineno)
+        for inv in invs:
+            words = [w.value for w in inv.command.words]
+            name = posixpath.basename(words[0]) if words else ""
+            if name in ACCOUNT_COMMANDS or any(a in " ".join(words + list(inv.command.redirects)) for a in ACCOUNT_FILES):
+                raise Refuse(
+                    f"the RUN at line {inst.lineno} runs '{' '.join(words)}' after the COPY --chown={owner} at line {broad.inst.lineno}; "
+                    "moved, the COPY would resolve the names to other ids",
+                    inst.lineno,
+                )
+
+
+def check_environments(facts, broad: BroadCopy) -> None:
+    """A Python or conda environment in the copied tree: the install may run from it or into it."""
+    from .context_scan import files_named
+
+    for path in files_named(facts.ctx, ("pyvenv.cfg", "conda-meta")):
+        if broad.source_dir == "." or relative(path, broad.source_dir) is not None:
+            env = posixpath.dirname(path) or "."
+            raise Refuse(
+                f"the build context holds the environment {env}/ ({posixpath.basename(path)}), which the COPY at line "
+                f"{broad.inst.lineno} puts into the image; the install may run from it or write into it",
+                broad.inst.lineno,
+            )
+
+
+def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], n: int, starts: list[str]) -> list[tuple[str, str]]:
+    """The configuration files that command n of the install RUN may read and the broad COPY
+    puts into the image: (context path, image path), to copy with the manifests (or Refuse)."""
+    from .installers.config import command_env, config_copies
+
+    try:
+        get = command_env(facts, install, invs, n)
+        found = config_copies(facts, broad, install, invs[n], get, starts)
+        check_user_install(facts, broad, install, invs[n], get)
+    except Refuse as r:
+        raise Refuse(r.reason, r.lineno or install.lineno) from None
+    return found
+
+
+def check_user_install(facts, broad: BroadCopy, install: Instruction, inv: Invocation, get) -> None:
+    """pip installs into the user's site (``--user``, PIP_USER): that folder must not be in the copied tree."""
+    if inv.tool != "pip":
+        return
+    user = any(name == "--user" for name, _, _ in inv.options) or (get("PIP_USER") is not None and str(get("PIP_USER")).lower() not in ("0", "false", "no", "off"))
+    if not user:
+        return
+    base = user_base(facts, install, get)
+    if base is None or touches(base, broad.dest):
+        where = f"into {shown(base)}, which" if base else "where it"
+        raise Refuse(f"pip install --user writes {where} may overlap the copied tree (line {install.lineno})", install.lineno)
 
 
 def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
