@@ -13,7 +13,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from .analysis import BASE_WORKDIR, State, copy_parts, join, may_touch, relative, under
+from .analysis import BASE_WORKDIR, State, copy_parts, join, may_touch, relative, under, unquote_word
 from .analysis import shown
 from .context_scan import symlink_on
 from .model import Expect, Instruction, Skip
@@ -331,7 +331,7 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
     c = broad.inst
     if kw in SAFE_KEYWORDS:
         if kw == "WORKDIR":
-            expanded, _ = st.expand(inst.args.strip())
+            expanded, _ = st.expand(unquote_word(inst.args.strip()))
             wd = join(st.workdir, expanded)
             if touches(wd, dest) and wd != st.workdir:
                 root = st.is_root()
