@@ -18,7 +18,7 @@ from .context import BuildContext
 # of a Python environment or an installer program inside the tree.
 CONFIG_NAMES = frozenset({
     "pip.conf", "uv.toml", "pyproject.toml", "poetry.toml", "config.toml", "auth.toml", "pdm.toml",
-    ".pdm-python", ".env", ".condarc", "condarc", "condarc.d", ".mambarc", ".pip-tools.toml", "pyvenv.cfg", "conda-meta",
+    ".pdm-python", ".env", ".condarc", "condarc", "condarc.d", ".mambarc", ".pip-tools.toml", "pyvenv.cfg", "conda-meta", ".cache",
 })
 
 

@@ -582,9 +582,56 @@ def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[I
         get = command_env(facts, install, invs, n)
         found = config_copies(facts, broad, install, invs[n], get, starts)
         check_user_install(facts, broad, install, invs[n], get)
+        check_cache_in_tree(facts, broad, install, invs[n], get)
     except Refuse as r:
         raise Refuse(r.reason, r.lineno or install.lineno) from None
     return found
+
+
+def check_cache_in_tree(facts, broad: BroadCopy, install: Instruction, inv: Invocation, get) -> None:
+    """The install writes its download cache (``installers.CACHES``) into the home: where that
+    folder is inside the copied tree, the context must have nothing there (moved below the
+    install, the COPY would lay the context's files over the cache instead of under it)."""
+    from .context_scan import files_named
+    from .installers import CACHES, USES
+    from .installers.config import _home
+
+    subs, keys = USES.get(inv.tool, (frozenset(), ()))
+    if inv.sub not in subs:
+        return
+    home = _home(facts, install, get)
+    for key in keys:
+        cache = CACHES[key]
+        value = get(cache.dir_env)
+        if value is not None:
+            folder = value if isinstance(value, str) and value.startswith("/") else None
+        elif cache.xdg_name is None:
+            continue  # conda's package cache lives in its root prefix, outside the home
+        else:
+            xdg = get("XDG_CACHE_HOME")
+            if isinstance(xdg, str) and xdg.startswith("/"):
+                folder = posixpath.join(xdg, cache.xdg_name)
+            elif xdg is None and home:
+                folder = posixpath.join(home, ".cache", cache.xdg_name)
+            else:
+                folder = None
+        if folder is None:
+            tree = [p for p in files_named(facts.ctx, (".cache",)) if broad.source_dir == "." or relative(p, broad.source_dir)]
+            if tree:
+                raise Refuse(f"{inv.tool} writes its cache where dockfix cannot tell, and the copied tree has {tree[0]}/", install.lineno)
+            continue
+        if not touches(folder, broad.dest):
+            continue
+        rel = relative(folder, broad.dest)
+        if rel is not None:
+            candidates = [rel]
+        else:  # the destination is not known: any context path that ends the folder's path may be it
+            parts = folder.strip("/").split("/")
+            candidates = ["/".join(parts[i:]) for i in range(len(parts)) if "$" not in "/".join(parts[i:]) and "@" not in parts[i]]
+        for cand in candidates:
+            ctx_path = posixpath.normpath(posixpath.join(broad.source_dir, cand))
+            if facts.ctx.exists(ctx_path) and not facts.ctx.is_ignored(ctx_path):
+                raise Refuse(f"{inv.tool} writes its cache into {shown(folder)}, which may be {ctx_path} of the copied tree", install.lineno)
 
 
 def check_user_install(facts, broad: BroadCopy, install: Instruction, inv: Invocation, get) -> None:
