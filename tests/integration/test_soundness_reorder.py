@@ -32,6 +32,7 @@ CASES = [
     pytest.param("symlink-workdir", DEPS, "puts the symlink src", id="E-workdir-through-symlink"),
     pytest.param("glob-include", DEPS, "holds a pattern character", id="E-pattern-in-manifest-name"),
     pytest.param("setup-py-filter", UNSAFE, "filters the lines it reads", id="F-setup-py-filters-requirements"),
+    pytest.param("uv-workspace-path", DEPS, "not a workspace member", id="F-uv-path-source-outside-workspace"),
 ]
 
 
