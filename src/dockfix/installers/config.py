@@ -39,6 +39,7 @@ class ConfigFile:
     tail: str  # the known end of the path ("pip.conf", ".pip/pip.conf")
     origin: str  # how the search path names it, for messages: "$HOME/.pip/pip.conf"
     table: str | None = None  # "tool.uv": a pyproject.toml counts only when it has this table
+    above: str | None = None  # path None: the file is in a parent of this symbolic folder (``symbolic_head``)
 
 
 def reads_of(tool: str) -> Reads | None:
@@ -194,7 +195,7 @@ def _project_files(reads: Reads, start: str) -> list[ConfigFile]:
             # above a variable's value (or the base image's WORKDIR): folders dockfix does not know
             for entry in reads.project:
                 name, _, table = entry.partition(":")
-                out.append(ConfigFile(None, name, f"{name} in a parent of {here}", table or None))
+                out.append(ConfigFile(None, name, f"{name} in a parent of {here}", table or None, above=head))
             break
         if parent is None or parent == here:
             break
@@ -240,7 +241,10 @@ def config_copies(facts, broad, inst, inv: Invocation, get, starts: list[str]) -
             out.append((ctx_path, cf.path))
             continue
         # The folder is not known, or it is not known whether it lies in the copied tree: any
-        # file of the tree that could be this one refuses.
+        # file of the tree that could be this one refuses. Parents of a variable's folder lie
+        # above every file a COPY into that same folder writes.
+        if cf.above is not None and cf.above == symbolic_head(broad.dest):
+            continue
         tail = cf.tail
         for ctx_path in files_named(ctx, {posixpath.basename(tail)}):
             rel = ctx_path if broad.source_dir == "." else relative(ctx_path, broad.source_dir)
