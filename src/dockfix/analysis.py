@@ -23,6 +23,7 @@ class Var:
     value: str | None  # literal value when known (no unresolved variables), else None
     version: int  # how many times the name has been defined so far
     is_arg: bool  # an ARG (overridable with --build-arg) rather than an ENV
+    symbolic: str | None = None  # the value with unknown parts as symbols (${NAME#k}), when set
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ class State:
                 literal = False
                 return "${%s#?}" % name
             if var is None:
-                return ""  # BuildKit expands an unknown variable to the empty string
+                # Not defined in this file: BuildKit reads the base image's ENV (empty only when
+                # the image does not set it either), so the value is not known here.
+                literal = False
+                return "${%s#0}" % name
             if var.value is not None and not var.is_arg:
                 return var.value
             literal = False
@@ -95,6 +99,17 @@ def shown(text: str) -> str:
     return text.replace(BASE_WORKDIR, "<the base image's WORKDIR>")
 
 
+def symbolic_head(path: str) -> str | None:
+    """The start of a symbolic path up to the end of the component holding its first unknown
+    (``${NAME#k}`` or ``@base``); None for a literal path. Two paths with different heads (or a
+    literal and a symbolic one) may name the same directory."""
+    m = re.search(r"@base|\$\{", path)
+    if m is None:
+        return None
+    end = path.find("/", m.end())
+    return path if end == -1 else path[:end]
+
+
 def join(workdir: str, path: str) -> str:
     path = path or "."
     if path.startswith("/"):
@@ -113,10 +128,22 @@ def _norm(p: str) -> str:
 
 
 def under(path: str, parent: str) -> bool:
-    """Is ``path`` equal to or below ``parent`` (both symbolic absolute)?"""
+    """Is ``path`` equal to or below ``parent`` (both symbolic absolute)? Lexical: True only when
+    it provably is (see ``may_touch`` for "might be")."""
     if parent == "/":
         return path.startswith("/")
     return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def may_touch(a: str, b: str) -> bool:
+    """Could the symbolic absolute paths ``a`` and ``b`` be equal, or one inside the other?
+
+    Literal paths, and symbolic paths with the same head, compare lexically; otherwise an
+    unknown part may be anything, so the answer is yes."""
+    ha, hb = symbolic_head(a), symbolic_head(b)
+    if ha != hb:
+        return True
+    return under(a, b) or under(b, a)
 
 
 def relative(path: str, parent: str) -> str | None:
@@ -141,12 +168,12 @@ def states(df: Dockerfile) -> list[State]:
 
     def define(state: State, name: str, raw_value: str | None, is_arg: bool) -> State:
         versions[name] = versions.get(name, 0) + 1
-        value = None
+        value = expanded = None
         if raw_value is not None:
             expanded, literal = state.expand(_unquote(raw_value))
             value = expanded if literal else None
         vars_ = dict(state.vars)
-        vars_[name] = Var(value, versions[name], is_arg)
+        vars_[name] = Var(value, versions[name], is_arg, expanded)
         env_names = state.env_names | {name} if not is_arg else state.env_names
         return replace(state, vars=vars_, env_names=env_names)
 

@@ -169,13 +169,14 @@ class Ctx:
         v = self.state.vars.get("PATH")
         if v is None:
             return list(STANDARD_PATH)
-        if v.value is None or v.is_arg:
+        text = v.value if v.value is not None else v.symbolic
+        if text is None or v.is_arg:
             return None
         out: list[str] = []
-        for entry in v.value.split(":"):
-            if not entry:
+        for entry in text.split(":"):
+            if not entry or entry == "${PATH#0}":  # the base image's PATH (analysis: ${NAME#0})
                 out.extend(d for d in STANDARD_PATH if d not in out)
-            elif not entry.startswith("/"):
+            elif not entry.startswith("/") or "${" in entry or "@base" in entry:
                 return None
             else:
                 out.append(join("/", entry))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import posixpath
+import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -688,6 +689,53 @@ class _CallCollector(cst.CSTVisitor):
 
 _UNKNOWN = object()  # a read whose file name is not literal
 
+# Calls that read a requirements file without dropping or changing a requirement line.
+_FAITHFUL_CALLS = frozenset({
+    "open", "io.open", "codecs.open", "read", "readlines", "splitlines", "strip", "lstrip", "rstrip",
+    "read_text", "join", "os.path.join", "dirname", "os.path.dirname", "abspath", "os.path.abspath",
+    "realpath", "os.path.realpath", "Path", "pathlib.Path", "list", "str", "fspath", "os.fspath", "resolve",
+    "append", "extend", "parse_requirements", "pkg_resources.parse_requirements", "startswith", "parent",
+})
+_SAFE_TEST = re.compile(r"""\.startswith\(\s*(['"])#\1\s*\)|\.[lr]?strip\(\s*\)|\b(?:not|and|or)\b|[A-Za-z_][A-Za-z0-9_]*|[()\s]""")
+
+
+def _comment_safe(test: str) -> bool:
+    """Does a condition only look at blank and comment lines (truthiness, ``.strip()``,
+    ``.startswith("#")``, ``not``/``and``/``or``)?"""
+    return _SAFE_TEST.sub("", test) == ""
+
+
+class _Transforms(cst.CSTVisitor):
+    """What a requirements-reading expression or helper does to the lines: the calls it makes, the
+    conditions it tests, and constructs that may drop or change lines (slices, loops, del)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[cst.Call] = []
+        self.tests: list[cst.CSTNode] = []
+        self.bad: list[cst.CSTNode] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.tests.append(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.bad.append(node)
+
+    def visit_CompIf(self, node: cst.CompIf) -> None:
+        self.tests.append(node.test)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.bad.append(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.bad.append(node)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.bad.append(node)
+
 
 class _SetupPy:
     def __init__(self, st: _Project, rel: str, source: str):
@@ -925,6 +973,7 @@ class _SetupPy:
         if _UNKNOWN in reads:
             raise _Fail(f"{self.where(node)}: {what} reads a file whose name is not a literal (`{self.code(node)}`)")
         if len(paths) == 1:
+            self.check_faithful(node, withs, what)
             return self.from_file(node, what, paths[0])
         if len(paths) > 1:
             raise _Fail(f"{self.where(node)}: {what} reads several files ({', '.join(paths)})")
@@ -935,8 +984,38 @@ class _SetupPy:
             if (s := _string_value(arg.value)) and (s.endswith((".txt", ".in")) or "requirement" in s)
         ))
         if len(named) == 1:  # e.g. pip's parse_requirements("requirements.txt")
+            self.check_faithful(node, withs, what)
             return self.from_file(node, what, named[0])
         raise _Fail(f"{self.where(node)}: {what} is computed (`{self.code(node)}`)")
+
+    def check_faithful(self, node: cst.CSTNode, withs: Sequence[tuple[str, cst.BaseExpression]], what: str) -> None:
+        """The code that turns the file into requirements keeps every requirement line: it only
+        opens, reads, splits and strips, and its conditions only skip blank and comment lines.
+        Anything else (a filter, a slice, a replace, a call dockfix does not know) may drop or
+        change requirements, so the file's lines are not the project's dependencies."""
+        pending: list[cst.CSTNode] = [node] + [expr for _, expr in withs]
+        seen: set[str] = set()
+        while pending:
+            current = pending.pop()
+            finder = _Transforms()
+            current.visit(finder)
+            for bad in finder.bad:
+                raise _Fail(f"{self.where(bad)}: {what} changes what it reads from the file (`{self.code(bad)}`)")
+            for test in finder.tests:
+                if not _comment_safe(self.module.code_for_node(test)):
+                    raise _Fail(f"{self.where(test)}: {what} filters the lines it reads (`{self.code(test)}`)")
+            for call in finder.calls:
+                dotted = _dotted(call.func) or ""
+                name = call.func.attr.value if isinstance(call.func, cst.Attribute) else dotted
+                if isinstance(call.func, cst.Name) and name in self.facts.functions:
+                    if name not in seen:
+                        seen.add(name)
+                        pending.append(self.facts.functions[name].body)
+                    continue
+                if name == "split" and not call.args:
+                    continue  # whitespace-separated: a requirement with a space would fail setuptools itself
+                if name not in _FAITHFUL_CALLS and dotted not in _FAITHFUL_CALLS:
+                    raise _Fail(f"{self.where(call)}: {what} passes what it reads through `{self.code(call)}`")
 
     def from_file(self, node: cst.BaseExpression, what: str, name: str) -> list[str]:
         self.req_files.append(self.st.rel(name) or name)

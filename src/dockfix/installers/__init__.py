@@ -27,10 +27,11 @@ from .profile import Cache, Profile, Reads
 PROFILES: tuple[Profile, ...] = tuple(m.PROFILE for m in (pip, uv, poetry, pipenv, pdm, conda))
 CACHES: dict[str, Cache] = {c.key: c for p in PROFILES for c in p.caches}
 USES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {t: u for p in PROFILES for t, u in p.uses.items()}
-READS_FROM_ENV: dict[str, tuple[str, ...]] = {t: r.env for p in PROFILES for t, r in p.reads.items()}
+READS: dict[str, Reads] = {t: r for p in PROFILES for t, r in p.reads.items()}
+READS_FROM_ENV: dict[str, tuple[str, ...]] = {t: r.env for t, r in READS.items()}
 
 __all__ = [
-    "CACHES", "PROFILES", "PROJECT_METADATA", "PROJECT_VENV", "READS_FROM_ENV", "USES", "Cache", "CondaEnv",
+    "CACHES", "PROFILES", "PROJECT_METADATA", "PROJECT_VENV", "READS", "READS_FROM_ENV", "USES", "Cache", "CondaEnv",
     "DepsOnly", "Manifest", "Profile", "Reads", "deps_only", "expand", "is_manifest_install", "manifest_reads",
     "project_install", "read_conda_env", "reads_from_env",
 ]

@@ -1,10 +1,19 @@
 """conda, mamba and micromamba (one ``shell.Invocation`` tool: ``conda``)."""
 
-from .profile import Cache, Profile
+from .profile import Cache, Profile, Reads
 
 PROFILE = Profile(
     "conda",
-    reads={},
+    # conda's docs, "Using the .condarc conda configuration file" (search path), and micromamba's
+    # .mambarc: $CONDARC, the user's, the environment's and the system's files (``*.d`` are folders).
+    reads={"conda": Reads(
+        file_env=("CONDARC", "MAMBARC"),
+        home=(".condarc", ".conda/.condarc", ".conda/condarc", ".conda/condarc.d", ".mambarc"),
+        xdg=("conda/.condarc", "conda/condarc", "conda/condarc.d"),
+        prefix=(".condarc", "condarc", "condarc.d", ".mambarc"),
+        prefix_env=("CONDA_PREFIX", "MAMBA_ROOT_PREFIX", "CONDA_ROOT"),
+        site=("/etc/conda/.condarc", "/etc/conda/condarc", "/etc/conda/condarc.d", "/var/lib/conda/.condarc", "/var/lib/conda/condarc", "/var/lib/conda/condarc.d"),
+    )},
     caches=(Cache("conda", "CONDA_PKGS_DIRS", None, ("conda",)),),
     uses={"conda": (frozenset({"install", "create", "update", "env create", "env update"}), ("conda",))},
 )

@@ -321,12 +321,26 @@ def deps_only(inv: Invocation, ctx: BuildContext, project_of) -> DepsOnly | None
         manifests = [Manifest("pyproject.toml", "file"), Manifest("uv.lock", "file"),
                      Manifest(".python-version", "file", required=False), Manifest("uv.toml", "file", required=False)]
         workspace = uv.get("workspace")
-        sources = uv.get("sources", {})
-        for name, src in sources.items() if isinstance(sources, dict) else ():
-            if isinstance(src, dict) and "path" in src and not workspace:
-                raise Refuse(f"{_in(proj, 'pyproject.toml')}: [tool.uv.sources] {name} is a local path, which needs the application files", 0)
+        members = _workspace_members(ctx, proj, workspace) if isinstance(workspace, dict) else []
+        member_dirs = {posixpath.dirname(m) for m in members}
+        # --no-install-workspace skips the workspace's members only: a path source that is not a
+        # member (in the root's or a member's [tool.uv.sources]) is still installed, from its files.
+        for where in ["."] + sorted(member_dirs):
+            table = data if where == "." else _toml(ctx, _in(proj, posixpath.join(where, "pyproject.toml")))
+            sources = table.get("tool", {}).get("uv", {}).get("sources", {})
+            for name, src in sources.items() if isinstance(sources, dict) else ():
+                for one in src if isinstance(src, list) else [src]:
+                    if not isinstance(one, dict) or "path" not in one:
+                        continue
+                    target = posixpath.normpath(posixpath.join(where, str(one["path"])))
+                    if target not in member_dirs:
+                        raise Refuse(
+                            f"{_in(proj, posixpath.join(where, 'pyproject.toml'))}: [tool.uv.sources] {name} is a local path "
+                            f"({one['path']}), not a workspace member, so the dependencies step would still install it from the application files",
+                            0,
+                        )
         if isinstance(workspace, dict):
-            manifests += [Manifest(m, "file") for m in _workspace_members(ctx, proj, workspace)]
+            manifests += [Manifest(m, "file") for m in members]
             flag = "--no-install-workspace"
         else:
             flag = "--no-install-project"
@@ -338,13 +352,32 @@ def deps_only(inv: Invocation, ctx: BuildContext, project_of) -> DepsOnly | None
         proj = project_of(project)
         lock = (_values(inv, "--lockfile") or ["pdm.lock"])[-1]
         data = _toml(ctx, _in(proj, "pyproject.toml")) if ctx.is_file(_in(proj, "pyproject.toml")) else {}
-        for dep in data.get("project", {}).get("dependencies", []) or ():
-            if isinstance(dep, str) and _requirement_local_kind(dep) is not None:
-                raise Refuse(f"{_in(proj, 'pyproject.toml')}: dependency `{dep}` is a local path, which needs the application files", 0)
+        # pdm install/sync installs the default dependencies, and by default every dev group and
+        # optional group named on the command line: a local path in any of them needs its files.
+        for where, dep in _pdm_requirements(data, dev=not names & {"--prod", "--production"}):
+            if _requirement_local_kind(dep.removeprefix("-e").strip()) is not None or dep.startswith("-e"):
+                raise Refuse(f"{_in(proj, 'pyproject.toml')}: {where} `{dep}` is a local path, which needs the application files", 0)
         manifests = [Manifest("pyproject.toml", "file"), Manifest(lock, "file"),
                      Manifest("pdm.toml", "file", required=False), Manifest(".pdm-python", "file", required=False)]
         return DepsOnly(tuple(manifests), tuple(words + ["--no-self"]), project)
     return None
+
+
+def _pdm_requirements(data: dict, dev: bool):
+    """(where, requirement) of every requirement a pdm install may install from pyproject.toml
+    (``dev``: the dev groups too, which pdm installs unless --prod)."""
+    project = data.get("project", {})
+    for dep in project.get("dependencies", []) or ():
+        yield "dependency", dep
+    groups = [("optional-dependencies", project.get("optional-dependencies", {}))]
+    if dev:
+        groups += [("[tool.pdm.dev-dependencies]", data.get("tool", {}).get("pdm", {}).get("dev-dependencies", {})),
+                   ("[dependency-groups]", data.get("dependency-groups", {}))]
+    for section, table in groups:
+        for group, deps in table.items() if isinstance(table, dict) else ():
+            for dep in deps if isinstance(deps, list) else ():
+                if isinstance(dep, str):
+                    yield f"{section} {group}", dep
 
 
 def _in(proj: str, name: str) -> str:

@@ -30,9 +30,24 @@ class Cache:
 
 @dataclass(frozen=True)
 class Reads:
-    """What an installer reads besides the files its command line names."""
+    """What an installer reads besides the files its command line names: its configuration.
+
+    ``installers.config.config_files`` turns this search path into paths for one RUN, from the
+    build state before it (its environment, user and home, working directory). A file name in
+    ``project`` may carry a table: ``pyproject.toml:tool.uv`` counts only when it has ``[tool.uv]``.
+    """
 
     env: tuple[str, ...] = ()  # variables that make it read files the Dockerfile does not name
+    project: tuple[str, ...] = ()  # configuration files in the working (project) directory
+    parents: bool = False  # ... and in each of its parents, up to the filesystem root
+    home: tuple[str, ...] = ()  # relative to $HOME
+    xdg: tuple[str, ...] = ()  # relative to $XDG_CONFIG_HOME (default $HOME/.config)
+    prefix: tuple[str, ...] = ()  # relative to $VIRTUAL_ENV / the environment it runs from
+    prefix_env: tuple[str, ...] = ("VIRTUAL_ENV",)  # variables naming that environment
+    site: tuple[str, ...] = ()  # absolute, system-wide
+    off_env: tuple[str, ...] = ()  # variables that turn the search off (then only ``env`` files count)
+    # variables whose files the Dockerfile can show and dockfix can copy: name -> where it is relative to
+    file_env: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

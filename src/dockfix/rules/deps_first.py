@@ -31,6 +31,7 @@ from ..reorder import (
     Refuse,
     check_move_down,
     check_install,
+    config_manifests,
     each_install,
     install_cwd,
     manifest_copy,
@@ -82,9 +83,11 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
 def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation]) -> list[tuple[str, str]]:
     """(context path, image path) of every file the install reads, includes resolved."""
     found = []
-    for inv, cwd in install_cwd(facts, install, invs):
+    configs: list[tuple[str, str]] = []
+    for n, (inv, cwd) in enumerate(install_cwd(facts, install, invs)):
         if not is_manifest_install(inv):
             continue
+        configs += config_manifests(facts, broad, install, invs, n, [cwd])
         try:
             reads = manifest_reads(inv)
         except Refuse as r:
@@ -97,4 +100,5 @@ def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocat
         files = expand(facts.ctx, [(path, m) for path, m in found if path is not None])
     except Refuse as r:
         raise Refuse(r.reason, install.lineno) from None
-    return [(path, broad.image_path(path)) for path in files]
+    out = [(path, broad.image_path(path)) for path in files]
+    return out + [c for c in dict.fromkeys(configs) if c[0] not in files]

@@ -23,7 +23,7 @@ import posixpath
 import re
 import shlex
 
-from ..analysis import relative
+from ..analysis import join, relative
 from ..edits import (
     block,
     comment_block_start,
@@ -40,6 +40,7 @@ from ..reorder import (
     check_move_down,
     check_mounts,
     command_touches,
+    config_manifests,
     each_install,
     install_cwd,
     local_word,
@@ -105,11 +106,16 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     kind = _kind(target)
     if kind in ("pip", "setup.py"):
         planned = _pip_plan(facts, broad, install, target, cwd, kind)
+        starts = [cwd]
     else:
         planned = _locked_plan(facts, broad, install, target, cwd)
+        starts = [cwd] + [join(cwd, p) for p in _values(target, "--directory", "--project")[-1:]]
     if planned is None:
         return None
     manifests, words, applicability, how, marker = planned
+    # The dependencies step reads the same configuration as the install: copy what the tree holds.
+    configs = config_manifests(facts, broad, install, invs, t, starts)
+    manifests = manifests + [c for c in dict.fromkeys(configs) if c[0] not in {m[0] for m in manifests}]
 
     flags = [f.raw for f in install.flags]
     run_script = " && ".join(prefix + [" ".join(words)])
@@ -261,3 +267,7 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cw
         return images, program + added, Applicability.UNSAFE, " ".join(added), tuple(added)
     quoted = [_quote(r) for r in wanted]
     return [], program + quoted, Applicability.UNSAFE, f"{len(wanted)} requirement{'s' if len(wanted) > 1 else ''} written out from {deps.source}" + (f" and the extras {', '.join(extras)}" if extras else ""), tuple(" ".join(quoted).split())
+
+
+def _values(inv: Invocation, *names: str) -> list[str]:
+    return [v for name, v, _ in inv.options if name in names and v is not None]

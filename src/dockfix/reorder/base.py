@@ -1,0 +1,147 @@
+"""The broad COPY of the build context, the reason for a refusal, and the plumbing both rules share."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, replace
+
+from ..analysis import copy_parts, join, may_touch, relative
+from ..model import Instruction, Skip
+from ..shell import Invocation
+
+BROAD_SOURCES = {".", "./", "./.", "*", "./*"}
+CARRIED_FLAGS = ("--chown", "--chmod")
+GLOB = set("*?[\\")  # a generated COPY source must name exactly one file
+SAFE_KEYWORDS = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "SHELL", "MAINTAINER", "ONBUILD", "WORKDIR"}
+SYSTEM_TOOLS = {"apt", "apk", "yum"}
+ACCOUNT_COMMANDS = {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod"}
+PATH_COMMANDS = {"mkdir", "chown", "chmod", "ln", "touch"}
+HARMLESS = {"true", "set", "echo", ":", "export", "locale-gen", "update-ca-certificates", "ldconfig"}
+FHS_DIRS = {"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"}
+ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
+
+
+class Refuse(Exception):
+    def __init__(self, reason: str, lineno: int):
+        super().__init__(reason)
+        self.reason = reason
+        self.lineno = lineno
+
+
+@dataclass(frozen=True)
+class BroadCopy:
+    inst: Instruction
+    index: int
+    source: str  # the broad source as written
+    source_dir: str  # context-relative directory whose contents it copies ("." for the context)
+    dest: str  # symbolic absolute destination
+
+    def image_path(self, ctx_path: str) -> str:
+        """Where the COPY puts a context file (which must be inside its source)."""
+        rel = relative(posixpath.normpath(ctx_path), self.source_dir) if self.source_dir != "." else ctx_path
+        if rel is None:
+            raise Refuse(f"'{ctx_path}' is not inside '{self.source}' of the COPY at line {self.inst.lineno}", 0)
+        if any(ch.isspace() for ch in ctx_path) or "$" in ctx_path:
+            raise Refuse(f"the manifest path '{ctx_path}' needs quoting", 0)
+        return join(self.dest, rel)
+
+
+def broad_copy(facts, first: int, k: int) -> BroadCopy | None:
+    """The last COPY/ADD of the build context (or of a context directory) before index k."""
+    df = facts.df
+    for j in range(k - 1, first, -1):
+        inst = df.instructions[j]
+        if inst.keyword not in ("COPY", "ADD") or inst.flag("--from"):
+            continue
+        parts = copy_parts(inst)
+        if parts is None:
+            continue
+        sources, dest = parts
+        state = facts.states[j]
+        for src in sources:
+            src_dir = source_dir(facts, src)
+            if src_dir is not None:
+                expanded, _ = state.expand(dest)
+                return BroadCopy(inst, j, src, src_dir, join(state.workdir, expanded))
+    return None
+
+
+def source_dir(facts, src: str) -> str | None:
+    if src in BROAD_SOURCES:
+        return "."
+    if "$" in src or any(c in src for c in "*?[") or "://" in src:
+        return None
+    rel = posixpath.normpath(src.lstrip("/")) if src not in ("/",) else "."
+    if rel.startswith(".."):
+        return None
+    if rel == ".":
+        return "."
+    return rel if facts.ctx.is_dir(rel) else None
+
+
+def each_install(facts, code: str, name: str, find, plan) -> list:
+    """Fixes and skips of a dependency-first rule, one install per stage and pass.
+
+    ``find(invs)`` picks the install in a RUN's commands (None: not one); ``plan(broad, k, inst,
+    invs, found)`` returns a Fix (or None: nothing to do) or raises Refuse, reported as a Skip.
+    The engine re-runs the rules after each fix, so later installs come in later passes.
+    """
+    out: list = []
+    df = facts.df
+    for stage in df.stages:
+        for k in range(stage.start + 1, stage.end):
+            inst = df.instructions[k]
+            if inst.keyword != "RUN":
+                continue
+            invs = facts.invocations(inst) or []
+            found = find(invs)
+            if found is None:
+                continue
+            broad = broad_copy(facts, stage.start, k)
+            if broad is None:
+                continue
+            try:
+                fix = plan(broad, k, inst, invs, found)
+            except Refuse as r:
+                fix = Skip(code, name, r.reason, r.lineno or inst.lineno)
+            if fix is not None:  # a suppression above the COPY or above the install applies
+                out.append(replace(fix, lines=(broad.inst.lineno, inst.lineno)))
+            break
+    return out
+
+
+def install_cwd(facts, install: Instruction, invs: list[Invocation]) -> list[tuple[Invocation, str]]:
+    """Each command of the RUN with the working directory it runs in (following ``cd``)."""
+    cwd = facts.states[facts.index(install)].workdir
+    out = []
+    for inv in invs:
+        if inv.tool == "cd":
+            if not inv.args or inv.args[0].has_expansion:
+                raise Refuse("the RUN changes directory to a path dockfix cannot resolve", install.lineno)
+            cwd = join(cwd, inv.args[0].value)
+        out.append((inv, cwd))
+    return out
+
+
+def to_context(facts, broad: BroadCopy, cwd: str, path: str, install: Instruction, required: bool = True) -> str | None:
+    """The context path of a file the install names ``path`` (relative to ``cwd``).
+
+    The file must come from the broad COPY. An optional file that cannot come from it: None.
+    """
+    if any(ch in path for ch in "$*?[{~"):
+        raise Refuse(f"the path '{path}' uses a variable or a pattern dockfix cannot resolve", install.lineno)
+    rel = relative(join(cwd, path), broad.dest)
+    ctx_path = None if rel is None else posixpath.normpath(posixpath.join(broad.source_dir, rel))
+    if rel is None or ctx_path.startswith(".."):
+        if not required:
+            return None
+        if rel is None:
+            raise Refuse(f"'{path}' is not inside the destination of the COPY at line {broad.inst.lineno}", install.lineno)
+        raise Refuse(f"'{path}' resolves outside the build context", install.lineno)
+    return ctx_path
+
+
+def touches(path: str, dest: str) -> bool:
+    """Could writing/reading ``path`` (symbolic absolute) touch the tree at ``dest``? A path that
+    holds a value dockfix does not know (``${NAME#k}``, the base image's WORKDIR) may be anything."""
+    return may_touch(path, dest)

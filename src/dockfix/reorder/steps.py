@@ -1,0 +1,230 @@
+"""The instructions the broad COPY moves past: none may read or write its destination, and the
+COPY must mean the same at its new place."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..analysis import State, copy_parts, join, relative, shown, under, unquote_word
+from ..context_scan import symlink_on
+from ..model import Instruction
+from ..shell import Invocation
+from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
+
+
+def check_move_down(facts, broad: BroadCopy, k: int) -> None:
+    """May the broad COPY move down to just before instruction ``k``, meaning the same there?"""
+    for j in range(broad.index + 1, k):
+        check_between(facts, broad, facts.df.instructions[j], facts.states[j])
+    check_same_meaning(facts, broad, facts.states[k])
+    check_accounts(facts, broad, k)
+    check_environments(facts, broad)
+
+
+def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None:
+    """May ``inst`` run without the files of the broad COPY (which moves below it)?"""
+    dest = broad.dest
+    kw = inst.keyword
+    c = broad.inst
+    if kw in SAFE_KEYWORDS:
+        if kw == "WORKDIR":
+            expanded, _ = st.expand(unquote_word(inst.args.strip()))
+            wd = join(st.workdir, expanded)
+            if touches(wd, dest) and wd != st.workdir:
+                root = st.is_root()
+                if c.flags or not root:
+                    raise Refuse(
+                        f"WORKDIR at line {inst.lineno} would create {shown(wd)} before the COPY at line {c.lineno}, changing its owner",
+                        inst.lineno,
+                    )
+                rel = relative(wd, dest)
+                link = None
+                if rel is not None and rel != ".":
+                    link = symlink_on(facts.ctx, posixpath.join(broad.source_dir, rel))
+                if rel is None and not under(dest, wd):
+                    raise Refuse(f"WORKDIR at line {inst.lineno} may create a folder inside the destination of the COPY at line {c.lineno}", inst.lineno)
+                if link is not None:
+                    raise Refuse(
+                        f"WORKDIR at line {inst.lineno} would create a folder where the COPY at line {c.lineno} puts the symlink {link} of the build context",
+                        inst.lineno,
+                    )
+        return
+    if kw in ("COPY", "ADD"):
+        parts = copy_parts(inst)
+        if parts is None:
+            raise Refuse(f"the {kw} at line {inst.lineno} is a heredoc; dockfix cannot tell where it writes", inst.lineno)
+        expanded, _ = st.expand(parts[1])
+        if touches(join(st.workdir, expanded), dest):
+            raise Refuse(f"the {kw} at line {inst.lineno} writes into {parts[1]}, which the COPY at line {c.lineno} also fills", inst.lineno)
+        return
+    if kw == "RUN":
+        invs = facts.invocations(inst)
+        if invs is None:
+            raise Refuse(f"the RUN at line {inst.lineno} cannot be read reliably; it may use the copied files", inst.lineno)
+        check_mounts(inst, st, dest)
+        for inv in invs:
+            why = command_touches(inv, st, dest)
+            if why:
+                raise Refuse(f"the RUN at line {inst.lineno} runs '{why}', which may use the files of the COPY at line {c.lineno}", inst.lineno)
+        return
+    raise Refuse(f"{kw} at line {inst.lineno} stands between the COPY at line {c.lineno} and the install", inst.lineno)
+
+
+def check_mounts(inst: Instruction, st: State, dest: str) -> None:
+    for flag in inst.flags:
+        if flag.name == "--mount" and flag.value:
+            opts = dict(p.partition("=")[::2] for p in flag.value.split(","))
+            target = opts.get("target") or opts.get("dst") or opts.get("destination")
+            if target and touches(join(st.workdir, target), dest):
+                raise Refuse(f"the RUN at line {inst.lineno} mounts {target} over the copied files", inst.lineno)
+
+
+def command_touches(inv: Invocation, st: State, dest: str, install: bool = False) -> str | None:
+    """The command text if it may read or write ``dest``; None when it provably does not.
+
+    ``install``: ``inv`` is the install whose manifest files the caller resolved and checked
+    (``installers.manifest_reads``); only pip's other arguments are still checked here.
+    """
+    cmd = inv.command
+    text = " ".join(w.raw for w in cmd.words)
+    if cmd.compound:
+        return text
+    for r in cmd.redirects:
+        target = r.split()[-1] if r.split() else ""
+        if not target.startswith("&") and target not in ("/dev/null",) and (not target.startswith("/") or touches(target, dest)):
+            return text
+    if not cmd.words:
+        return None
+    tool = inv.tool
+    if tool in SYSTEM_TOOLS:
+        return None
+    if tool == "cd" or (tool == "poetry" and inv.sub == "config" and not inv.options):
+        return None  # poetry config writes the user's configuration, never the working directory
+    if tool == "conda" and inv.sub == "clean" and not inv.args:
+        return None  # the package cache of the conda installation
+    if tool == "pip":
+        return pip_touches(inv, st, dest, install)
+    if install:
+        return None
+    if tool == "rm":
+        return paths_touch(inv.args, st, dest) and text
+    name = posixpath.basename(cmd.words[0].value)
+    if name in ACCOUNT_COMMANDS:
+        home = [w.value for w in inv.command.words if w.value.startswith("/")]
+        return text if any(touches(h, dest) for h in home) else None
+    if name in PATH_COMMANDS:
+        paths = [w for w in cmd.words[1:] if not w.value.startswith("-")]
+        if name in ("chown", "chmod") and paths:
+            paths = paths[1:]
+        return paths_touch(paths, st, dest) and text
+    if name in ("python", "python3") or re.fullmatch(r"python3(\.\d+)?", name):
+        values = [w.value for w in cmd.words[1:]]
+        if len(values) >= 3 and values[0] == "-m" and values[1] in ("venv", "virtualenv"):
+            target = values[-1]
+            if target.startswith("/") and not touches(target, dest):
+                return None
+        return text
+    if name in HARMLESS and not cmd.redirects:
+        return None
+    return text
+
+
+def paths_touch(words, st: State, dest: str) -> bool:
+    for w in words:
+        if w.has_expansion and not w.value.startswith("/"):
+            return True
+        if not w.value.startswith("/"):
+            return True  # relative to a working directory: could be the destination
+        if touches(w.value, dest):
+            return True
+    return False
+
+
+def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool) -> str | None:
+    text = " ".join(w.raw for w in inv.command.words)
+    if inv.sub in ("cache purge",) or (inv.sub == "cache"):
+        return None
+    if inv.sub not in ("install",):
+        return text
+    if inv.unknown:
+        return text  # an option dockfix does not know may read anything
+    program = inv.command.words[0].value
+    if program.startswith("/") and touches(program, dest):
+        return text  # a pip inside the copied tree (a virtualenv there)
+    for name, value, word in inv.options:
+        if name in ("--requirement", "--constraint"):
+            if not allow_requirements:
+                return text
+        elif name in ("--editable", "--src"):
+            return text
+        elif name in ("--target", "--prefix", "--root", "--find-links", "--report", "--log"):
+            if value is None or value.startswith("http://") or value.startswith("https://"):
+                continue
+            if not value.startswith("/") or touches(value, dest):
+                return text
+    if any(local_word(w) for w in inv.args):
+        return text
+    return None
+
+
+def local_word(w) -> bool:
+    """Does a positional installer argument name something on the local filesystem?"""
+    v = w.value
+    if w.has_expansion or v.startswith((".", "/", "~")) or ("/" in v and "://" not in v) or v.startswith("file:"):
+        return True
+    if re.search(r"\.(whl|tar\.gz|zip|tar\.bz2)$", v) and "://" not in v:
+        return True
+    return "@" in v and "file:" in v
+
+
+def check_accounts(facts, broad: BroadCopy, k: int) -> None:
+    """A ``--chown`` that names a user or group resolves the name where the COPY runs: no account
+    may change between the COPY's old place and the install (the install's RUN included)."""
+    owner = next((f.value for f in broad.inst.flags if f.name == "--chown"), None)
+    if not owner or all(part.isdigit() for part in owner.split(":") if part):
+        return
+    df = facts.df
+    for j in range(broad.index + 1, k + 1):
+        inst = df.instructions[j]
+        if inst.keyword != "RUN":
+            continue
+        invs = facts.invocations(inst)
+        if invs is None:
+            raise Refuse(f"the RUN at line {inst.lineno} cannot be read; it may change the accounts that --chown={owner} names", inst.lineno)
+        for inv in invs:
+            words = [w.value for w in inv.command.words]
+            name = posixpath.basename(words[0]) if words else ""
+            if name in ACCOUNT_COMMANDS or any(a in " ".join(words + list(inv.command.redirects)) for a in ACCOUNT_FILES):
+                raise Refuse(
+                    f"the RUN at line {inst.lineno} runs '{' '.join(words)}' after the COPY --chown={owner} at line {broad.inst.lineno}; "
+                    "moved, the COPY would resolve the names to other ids",
+                    inst.lineno,
+                )
+
+
+def check_environments(facts, broad: BroadCopy) -> None:
+    """A Python or conda environment in the copied tree: the install may run from it or into it."""
+    from ..context_scan import files_named
+
+    for path in files_named(facts.ctx, ("pyvenv.cfg", "conda-meta")):
+        if broad.source_dir == "." or relative(path, broad.source_dir) is not None:
+            env = posixpath.dirname(path) or "."
+            raise Refuse(
+                f"the build context holds the environment {env}/ ({posixpath.basename(path)}), which the COPY at line "
+                f"{broad.inst.lineno} puts into the image; the install may run from it or write into it",
+                broad.inst.lineno,
+            )
+
+
+def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
+    """Does the broad COPY mean the same thing once moved below the install?"""
+    c = broad.inst
+    st_before = facts.states[broad.index]
+    for name in set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", c.rest)):
+        a, b = st_before.vars.get(name), st_after.vars.get(name)
+        if (a and a.version) != (b and b.version):
+            raise Refuse(f"${name} changes between the COPY at line {c.lineno} and the install", c.lineno)
+    sources, dest = copy_parts(c)
+    if not dest.startswith("/") and st_before.workdir != st_after.workdir:
+        raise Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)

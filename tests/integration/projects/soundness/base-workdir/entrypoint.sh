@@ -1,0 +1,2 @@
+#!/bin/sh
+exec python -c 'print(1)'
