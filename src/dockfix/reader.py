@@ -364,6 +364,8 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
         if end_of_line and logical == "":
             continue
         pieces = [(0, start, first_col, len(logical))]
+        parts = [logical]  # joined once at the end: repeated concatenation is quadratic
+        length = len(logical)
         while not end_of_line and i < n:
             raw_c = lines[i]
             tok = _trim_newline(raw_c)
@@ -378,8 +380,11 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
             else:
                 piece = tok
                 end_of_line = True
-            pieces.append((len(logical), idx, 0, len(piece)))
-            logical += piece
+            pieces.append((length, idx, 0, len(piece)))
+            parts.append(piece)
+            length += len(piece)
+        if len(parts) > 1:
+            logical = "".join(parts)
         open_at_eof = not end_of_line
         end = i - 1
         try:
