@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .analysis import _VAR, NON_ROOT_BASES, State
-from .model import Dockerfile, Instruction
+from .model import Dockerfile, Instruction, Stage
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,21 @@ def chain(df: Dockerfile, idx: int) -> list[int]:
     stage = df.stage_of(idx)
     if stage is None:
         return []
-    words = df.instructions[stage.start].args.split()
-    ref = words[0].lower() if words else ""
-    parent = next(
-        (st for st in df.stages[: stage.index] if st.name == ref or str(st.index) == ref), None
-    )
-    before = chain(df, parent.end - 1) + [parent.end - 1] if parent is not None else []
-    return before + list(range(stage.start, idx))
+    first: dict[str, Stage] = {}  # the first stage of each name or index (a loop, not recursion:
+    for st in df.stages[: stage.index]:  # a chain of a thousand stages is a valid file)
+        for key in (st.name, str(st.index)):
+            if key is not None:
+                first.setdefault(key, st)
+    parts = [range(stage.start, idx)]
+    while True:
+        words = df.instructions[stage.start].args.split()
+        ref = words[0].lower() if words else ""
+        parent = first.get(ref)
+        if parent is None or parent.index >= stage.index:
+            break
+        parts.append(range(parent.start, parent.end))
+        stage = parent
+    return [k for part in reversed(parts) for k in part]
 
 
 # --- variables as a RUN sees them -------------------------------------------------------------------
