@@ -7,6 +7,7 @@ fails the check is dropped and reported, never written.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -65,14 +66,17 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
     """Check that ``after`` is ``before`` with exactly the fix's intended change."""
     items: list[tuple[int, int, tuple]] = []
     covered: set[int] = set()
+    insts = before.instructions
     for e in fix.edits:
-        for k, inst in enumerate(before.instructions):
-            inside = e.start <= inst.start and inst.end < e.end
-            overlaps = inst.start < e.end and e.start <= inst.end
-            if inside:
+        # instructions are in file order: only those ending at or after the edit's start can meet it
+        k = bisect_left(insts, e.start, key=lambda i: i.end)
+        while k < len(insts) and insts[k].start < e.end:
+            inst = insts[k]
+            if e.start <= inst.start and inst.end < e.end:
                 covered.add(k)
-            elif overlaps:
+            else:
                 raise VerifyError(f"edit at line {e.start + 1} cuts through the instruction at line {inst.lineno}")
+            k += 1
         for x in e.expect:
             items.append((e.start, 0, _norm(x)))
     for k, inst in enumerate(before.instructions):

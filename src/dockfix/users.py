@@ -12,8 +12,10 @@ accounts, default user and environment (``KNOWN_IMAGES``). Anything that is not 
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -112,21 +114,34 @@ def chain(df: Dockerfile, idx: int) -> list[int]:
     stage = df.stage_of(idx)
     if stage is None:
         return []
-    first: dict[str, Stage] = {}  # the first stage of each name or index (a loop, not recursion:
-    for st in df.stages[: stage.index]:  # a chain of a thousand stages is a valid file)
+    parents = _stage_parents(df)
+    parts = [range(stage.start, idx)]
+    parent = parents[stage.index]
+    while parent is not None:  # a loop, not recursion: a chain of a thousand stages is a valid file
+        parts.append(range(parent.start, parent.end))
+        parent = parents[parent.index]
+    return list(itertools.chain.from_iterable(reversed(parts)))
+
+
+_PARENTS: dict[int, tuple[weakref.ref, list]] = {}
+
+
+def _stage_parents(df: Dockerfile) -> list[Stage | None]:
+    """The stage each stage is built FROM (the first earlier stage of that name or index), once per file."""
+    hit = _PARENTS.get(id(df))
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    first: dict[str, Stage] = {}
+    parents: list[Stage | None] = []
+    for st in df.stages:
+        words = df.instructions[st.start].args.split()
+        parents.append(first.get(words[0].lower() if words else ""))
         for key in (st.name, str(st.index)):
             if key is not None:
                 first.setdefault(key, st)
-    parts = [range(stage.start, idx)]
-    while True:
-        words = df.instructions[stage.start].args.split()
-        ref = words[0].lower() if words else ""
-        parent = first.get(ref)
-        if parent is None or parent.index >= stage.index:
-            break
-        parts.append(range(parent.start, parent.end))
-        stage = parent
-    return [k for part in reversed(parts) for k in part]
+    key = id(df)
+    _PARENTS[key] = (weakref.ref(df, lambda _, key=key: _PARENTS.pop(key, None)), parents)
+    return parents
 
 
 # --- variables as a RUN sees them -------------------------------------------------------------------
