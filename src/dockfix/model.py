@@ -187,5 +187,6 @@ class FileResult:
     error: str | None = None  # one line, for "failed"
     warnings: list[str] = field(default_factory=list)  # e.g. unknown codes in suppression comments
     suppressed: int = 0  # findings dropped by suppression comments
+    unsafe_fixes_available: int = 0  # unsafe fixes not applied because unsafe fixes were not asked for
     original: bytes = b""
     patched: bytes = b""
