@@ -235,7 +235,8 @@ def states(df: Dockerfile) -> list[State]:
             value = expanded if literal else None
         vars_ = _snapshot(state.vars).with_(name, Var(value, versions[name], is_arg))
         env_names = _snapshot(state.env_names).with_(name, None) if not is_arg else state.env_names
-        return replace(state, vars=vars_, env_names=env_names)
+        # State(...) rather than dataclasses.replace: the same, without its per-call introspection
+        return State(state.workdir, vars_, env_names, state.user, state.shell, state.base, state.stage)
 
     for idx, inst in enumerate(df.instructions):
         kw = inst.keyword
@@ -313,34 +314,44 @@ def env_pairs(args: str) -> list[tuple[str, str]]:
     return pairs
 
 
+_UNQUOTED_RUN = re.compile(r"""[^\s"'\\]+""")  # \s is str.isspace()
+_DOUBLE_QUOTED_RUN = re.compile(r'[^"\\]+')
+_SINGLE_QUOTED_RUN = re.compile(r"[^']+")
+
+
 def _split_quoted(text: str) -> list[str]:
-    words, cur, quote, i = [], "", None, 0
+    words, cur, quote, i = [], [], None, 0
     while i < len(text):
+        run = (_SINGLE_QUOTED_RUN if quote == "'" else _DOUBLE_QUOTED_RUN if quote else _UNQUOTED_RUN).match(text, i)
+        if run is not None:  # plain characters: a whole run at once
+            cur.append(run.group())
+            i = run.end()
+            continue
         c = text[i]
         if quote:
             if c == "\\" and quote == '"' and i + 1 < len(text):
-                cur += text[i : i + 2]
+                cur.append(text[i : i + 2])
                 i += 2
                 continue
-            cur += c
+            cur.append(c)
             if c == quote:
                 quote = None
         elif c in "\"'":
             quote = c
-            cur += c
+            cur.append(c)
         elif c == "\\" and i + 1 < len(text):
-            cur += text[i : i + 2]
+            cur.append(text[i : i + 2])
             i += 2
             continue
         elif c.isspace():
             if cur:
-                words.append(cur)
-            cur = ""
+                words.append("".join(cur))
+            cur = []
         else:
-            cur += c
+            cur.append(c)
         i += 1
     if cur:
-        words.append(cur)
+        words.append("".join(cur))
     return [w.split("=", 1)[0] + "=" + _unquote(w.split("=", 1)[1]) if "=" in w else w for w in words]
 
 

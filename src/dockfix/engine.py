@@ -75,6 +75,21 @@ def _norm(e: Expect) -> tuple:
     return (e.keyword, e.flags, e.words, e.heredocs)
 
 
+class _Norms:
+    """``_norm(expect_of(inst))``, computed once per distinct instruction text: an instruction an
+    edit did not touch reads back with the same logical line, so it costs a dictionary lookup."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, tuple] = {}
+
+    def __call__(self, inst) -> tuple:
+        key = (inst.keyword, inst.logical, inst.json_form, tuple(h.body for h in inst.heredocs) if inst.heredocs else ())
+        norm = self._seen.get(key)
+        if norm is None:
+            norm = self._seen[key] = _norm(expect_of(inst))
+        return norm
+
+
 def _comments(df: Dockerfile) -> Counter:
     body_lines = {j for inst in df.instructions for h in inst.heredocs for j in range(h.body_start, h.end + 1)}
     return Counter(
@@ -87,6 +102,7 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
     items: list[tuple[int, int, tuple]] = []
     covered: set[int] = set()
     insts = before.instructions
+    norm = _Norms()
     for e in fix.edits:
         # instructions are in file order: only those ending at or after the edit's start can meet it
         k = bisect_left(insts, e.start, key=lambda i: i.end)
@@ -101,11 +117,11 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
             items.append((e.start, 0, _norm(x)))
     for k, inst in enumerate(before.instructions):
         if k not in covered:
-            items.append((inst.start, 1, _norm(expect_of(inst))))
+            items.append((inst.start, 1, norm(inst)))
     # Stable sort: an edit's expectations keep their order and come before an instruction at the
     # same line (an insertion there goes above it).
     expected = [x[2] for x in sorted(items, key=lambda t: (t[0], t[1]))]
-    got = [_norm(expect_of(i)) for i in after.instructions]
+    got = [norm(i) for i in after.instructions]
     if expected != got:
         for k, (a, b) in enumerate(zip(expected, got)):
             if a != b:
@@ -115,7 +131,7 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
         raise VerifyError("an instruction was lost")
     if after.instructions and after.instructions[-1].open_at_eof and not before.instructions[-1].open_at_eof:
         raise VerifyError("a line continuation is left open at the end of the file")
-    _check_new_scripts(before, after)
+    _check_new_scripts(before, after, norm)
     want = _comments(before) + Counter(c.strip() for e in fix.edits for c in e.adds_comments)
     if _comments(after) != want:
         raise VerifyError("comments were lost or changed")
@@ -127,13 +143,14 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
         raise VerifyError("the result would read differently in newer BuildKit")
 
 
-def _check_new_scripts(before: Dockerfile, after: Dockerfile) -> None:
+def _check_new_scripts(before: Dockerfile, after: Dockerfile, norm=None) -> None:
     """Every shell-form RUN a fix creates or changes must still be a readable shell script."""
     from .shell import split_commands
 
-    old = Counter(_norm(expect_of(i)) for i in before.instructions)
+    norm = norm or _Norms()
+    old = Counter(norm(i) for i in before.instructions)
     for inst in after.instructions:
-        form = _norm(expect_of(inst))
+        form = norm(inst)
         if old[form] > 0:
             old[form] -= 1
             continue

@@ -36,19 +36,16 @@ HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _JSON_LIST_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 
 
+_GO_SPACE_CHARS = "".join(sorted(GO_SPACE))
+_ASCII_SPACE_RUN = re.compile(r"[\t\n\v\f\r ]*")
+
+
 def _lstrip_go(s: str) -> str:
-    i = 0
-    while i < len(s) and s[i] in GO_SPACE:
-        i += 1
-    return s[i:]
+    return s.lstrip(_GO_SPACE_CHARS)
 
 
 def _strip_go(s: str) -> str:
-    s = _lstrip_go(s)
-    j = len(s)
-    while j > 0 and s[j - 1] in GO_SPACE:
-        j -= 1
-    return s[:j]
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def _trim_newline(s: str) -> str:
@@ -82,6 +79,9 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 def extract_flags(rest: str) -> tuple[list[str], int]:
     """Return the unquoted flag words and the offset in ``rest`` where the arguments start."""
+    pos = _ASCII_SPACE_RUN.match(rest).end()
+    if pos < len(rest) and rest[pos] < "\x80" and not rest.startswith("--", pos):
+        return [], pos  # no flag: what the byte loop below finds, without encoding the line
     line = rest.encode("utf-8", "surrogateescape")
     words: list[bytes] = []
     in_spaces, in_word, in_quote = 0, 1, 2
