@@ -146,7 +146,8 @@ def verify(before: Dockerfile, after: Dockerfile, fix: Fix) -> None:
 
 def _check_new_scripts(before: Dockerfile, after: Dockerfile, norm=None) -> None:
     """Every shell-form RUN a fix creates or changes must still be a readable shell script."""
-    from .shell import split_commands
+    from .rules import _parsed_script  # None exactly when split_commands is None; cached by text,
+    # so the next pass reads the script of a RUN whose flags alone changed without lexing it again
 
     norm = norm or _Norms()
     old = Counter(norm(i) for i in before.instructions)
@@ -155,7 +156,7 @@ def _check_new_scripts(before: Dockerfile, after: Dockerfile, norm=None) -> None
         if old[form] > 0:
             old[form] -= 1
             continue
-        if inst.keyword == "RUN" and not inst.json_form and not inst.heredocs and split_commands(inst.args) is None:
+        if inst.keyword == "RUN" and not inst.json_form and not inst.heredocs and _parsed_script(inst.args) is None:
             raise VerifyError(f"the RUN at line {inst.lineno} would no longer be a valid shell script")
 
 
