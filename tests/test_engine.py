@@ -243,6 +243,11 @@ def test_files_with_many_fixes_are_fixed_in_one_run(body):
     assert first.outcome != "failed", first.error
     second = fix_bytes(first.patched, "Dockerfile", CONTEXT)
     assert second.patched == first.patched and not second.fixes
+    # every finding speaks of a line of the file as given, in order
+    n = len(read(data).lines)
+    for found in (first.fixes, first.skips, first.unapplied):
+        lines = [f.lineno for f in found if f.code != "DF999"]
+        assert all(1 <= k <= n for k in lines) and lines == sorted(lines), found
 
 
 # --- reports: original line numbers, no stale refusals, one finding per place ----------------------
