@@ -37,7 +37,9 @@ _JSON_LIST_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "A
 
 
 _GO_SPACE_CHARS = "".join(sorted(GO_SPACE))
+_ASCII_SPACES = "\t\n\v\f\r "
 _ASCII_SPACE_RUN = re.compile(r"[\t\n\v\f\r ]*")
+_PLAIN_FLAG = re.compile(r"[!#-&(-\[\]-\x7f]*")  # printable ASCII but quotes and backslash
 
 
 def _lstrip_go(s: str) -> str:
@@ -79,9 +81,27 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 def extract_flags(rest: str) -> tuple[list[str], int]:
     """Return the unquoted flag words and the offset in ``rest`` where the arguments start."""
+    # Fast path for plain ASCII flags (no quotes, escapes or other characters): what the byte loop
+    # of _extract_flags_bytes finds, without encoding the line; anything else goes to the loop.
+    words: list[str] = []
     pos = _ASCII_SPACE_RUN.match(rest).end()
-    if pos < len(rest) and rest[pos] < "\x80" and not rest.startswith("--", pos):
-        return [], pos  # no flag: what the byte loop below finds, without encoding the line
+    while rest.startswith("--", pos):
+        end = _PLAIN_FLAG.match(rest, pos).end()
+        if end < len(rest) and rest[end] not in _ASCII_SPACES:
+            return _extract_flags_bytes(rest)
+        word = rest[pos:end]
+        if word == "--":
+            return words, end
+        words.append(word)
+        pos = _ASCII_SPACE_RUN.match(rest, end).end()
+    if pos == len(rest):
+        return words, pos
+    if rest[pos] < "\x80":
+        return words, pos
+    return _extract_flags_bytes(rest)
+
+
+def _extract_flags_bytes(rest: str) -> tuple[list[str], int]:
     line = rest.encode("utf-8", "surrogateescape")
     words: list[bytes] = []
     in_spaces, in_word, in_quote = 0, 1, 2
