@@ -242,7 +242,7 @@ class LineMap:
 
     def text(self, text: str) -> str:
         """``line N`` / ``lines N, M`` in a message, mapped."""
-        if self.identity:
+        if self.identity or "line" not in text:
             return text
         return _LINE_REFS.sub(
             lambda m: m.group(1) + re.sub(r"\d+", lambda d: str(self.lineno(int(d.group()))), m.group(2)), text
@@ -335,21 +335,25 @@ def fix_dockerfile(
         skips: list[Skip] = []
         unsafe: list[Fix] = []
         candidates: list[Fix] = []
-        for f in findings:
-            mapped = lines.finding(f)
+        for f in findings:  # line numbers of the current text; mapped where they are kept
             if sup.suppresses(f.code, f.lineno):
+                mapped = lines.finding(f)
                 suppressed.add((f.code, mapped.lineno, mapped.message if isinstance(f, Fix) else mapped.reason))
                 continue
             if isinstance(f, Skip):
-                skips.append(mapped)
+                skips.append(f)
                 continue
-            if (f.code, mapped.lineno, mapped.message) in refused:
-                continue
+            if refused:
+                mapped = lines.finding(f)
+                if (f.code, mapped.lineno, mapped.message) in refused:
+                    continue
             if f.applicability is Applicability.UNSAFE and not settings.unsafe_fixes:
-                unsafe.append(mapped)
+                unsafe.append(f)
                 continue
             candidates.append(f)
         if not candidates:
+            skips = [lines.finding(f) for f in skips]
+            unsafe = [lines.finding(f) for f in unsafe]
             break
         todo = _batch(df, candidates) if batch else candidates[:1]
         try:
