@@ -1,12 +1,13 @@
 """Run dockfix over a corpus of real Dockerfiles (a copy) and check the quality bar.
 
-    python scripts/corpus_check.py ../shared/corpus [--show-diffs N] [--unsafe-fixes]
+    python scripts/corpus_check.py ../shared/corpus [--show-diffs N] [--unsafe-fixes] [--dump DIR]
 
 Uses each entry's ``context_guess`` from ``index.jsonl`` as the build context. Checks, per file:
 no crash (failures only where BuildKit's parser also rejects the file), the output parses with
 BuildKit's parser (when the ``dockerfile`` package is installed), no instruction or comment lost,
 CRLF endings kept, a BOM and a missing final newline kept, and a second run changes nothing.
 Prints the counts (changed, skipped by reason, fixes per rule) and exits 1 on any violation.
+``--dump DIR`` writes each file's output and findings to DIR (to compare two versions of dockfix).
 """
 
 from __future__ import annotations
@@ -52,11 +53,29 @@ def oracle_parses(data: bytes, tmp: pathlib.Path) -> bool | None:
     return True
 
 
+def dump(folder: pathlib.Path, name: str, result, work: pathlib.Path) -> None:
+    """The output bytes and a JSON of the findings of one file, under a name made from ``name``."""
+    stem = folder / re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem.with_name(stem.name + ".out").write_bytes(result.patched)
+    findings = {
+        "outcome": result.outcome,
+        "error": result.error and result.error.replace(str(work), "<corpus>"),
+        "fixes": [[f.code, f.lineno, f.message, f.applicability.value] for f in result.fixes],
+        "unapplied": [[f.code, f.lineno, f.message, f.applicability.value] for f in result.unapplied],
+        "skips": [[s.code, s.lineno, s.reason] for s in result.skips],
+        "warnings": result.warnings,
+        "suppressed": result.suppressed,
+    }
+    stem.with_name(stem.name + ".json").write_text(json.dumps(findings, indent=1, ensure_ascii=False) + "\n")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", type=pathlib.Path)
     ap.add_argument("--show-diffs", type=int, default=0, help="print the first N diffs")
     ap.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
+    ap.add_argument("--dump", type=pathlib.Path, help="write each output and its findings to this folder")
     args = ap.parse_args()
     index = [json.loads(l) for l in (args.corpus / "index.jsonl").read_text().splitlines() if l.strip()]
     work = pathlib.Path(tempfile.mkdtemp(prefix="dockfix-corpus-"))
@@ -76,6 +95,8 @@ def main() -> int:
         result = fix_bytes(data, str(path), context if context.is_dir() else path.parent, settings)
         outcomes[result.outcome] += 1
         name = f"{entry['repo']}/{entry['dockerfile']}"
+        if args.dump:
+            dump(args.dump, name, result, work)
         if result.outcome == "failed":
             try:
                 read(data)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dockfix.api import fix_bytes
 from dockfix.engine import VerifyError, apply_edits, verify
-from dockfix.model import Edit, Expect, Fix
+from dockfix.model import Edit, Expect, Fix, Settings
 from dockfix.reader import read
 
 BASE = b"FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
@@ -121,3 +121,190 @@ def test_verify_rejects_a_run_left_with_a_dangling_operator():
     fix = Fix("T1", "t", "m", 2, (Edit(1, 2, "RUN apt-get update &&\n", (Expect("RUN", (), ("apt-get", "update", "&&")),)),))
     with pytest.raises(VerifyError, match="valid shell script"):
         verify(df, read(df.encode(apply_edits(df.lines, fix.edits))), fix)
+
+
+# --- every fix in one run; limits end a file as failed, with one line ------------------------------
+
+
+def many_installs(n: int) -> bytes:
+    return ("FROM python:3.12-slim\n" + "".join(f"RUN pip install --no-cache-dir pkg{k}\n" for k in range(n))).encode()
+
+
+@pytest.mark.parametrize("n", [40, 62])
+def test_one_run_applies_more_fixes_than_the_pass_limit(n):
+    from dockfix.engine import MAX_PASSES
+
+    assert n > MAX_PASSES
+    first = fix_bytes(many_installs(n), "Dockerfile", CONTEXT)
+    assert first.outcome == "changed" and len(first.fixes) == n
+    assert sorted(f.lineno for f in first.fixes) == list(range(2, n + 2))
+    assert first.patched.count(b"--mount=type=cache,target=/root/.cache/pip") == n
+    assert b"--no-cache-dir" not in first.patched
+    second = fix_bytes(first.patched, "Dockerfile", CONTEXT)
+    assert second.outcome == "unchanged" and second.patched == first.patched
+
+
+@pytest.mark.parametrize("n", [40, 62])
+def test_write_then_check_exits_0(tmp_path, n):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_bytes(many_installs(n))
+    exe = pathlib.Path(sys.executable).parent / "dockfix"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "dockfix"]
+    env = dict(os.environ, NO_COLOR="1")
+    w = subprocess.run([*cmd, "--write", str(tmp_path / "Dockerfile")], capture_output=True, env=env)
+    assert w.returncode in (0, 1), w.stderr.decode()
+    c = subprocess.run([*cmd, "--check", str(tmp_path / "Dockerfile")], capture_output=True, env=env)
+    assert c.returncode == 0, (c.stdout + c.stderr).decode()
+    assert (tmp_path / "Dockerfile").read_bytes().count(b"--mount=type=cache") == n
+
+
+class _Restless:
+    """A rule that never settles: each pass it proposes one more ENV line."""
+
+    CODE, NAME = "DF998", "restless"
+
+    @staticmethod
+    def check(facts):
+        n = len(facts.df.lines)
+        return [Fix("DF998", "restless", "one more", n, (Edit(n, n, f"ENV X{n}=1\n", (Expect("ENV", (), (f"X{n}=1",)),)),))]
+
+
+def test_a_rule_that_never_settles_fails_the_file_with_one_line(monkeypatch):
+    import dockfix.rules
+
+    monkeypatch.setattr(dockfix.rules, "ALL_RULES", (_Restless,))
+    result = fix_bytes(BASE, "Dockerfile", CONTEXT)
+    assert result.outcome == "failed"
+    assert result.error.startswith("Dockerfile: fixes did not settle after ") and "\n" not in result.error
+    assert result.patched == BASE
+
+
+def test_a_file_over_the_time_budget_fails_as_too_complex(monkeypatch):
+    import dockfix.engine
+
+    monkeypatch.setattr(dockfix.engine, "TIME_BUDGET", 0.0)
+    result = fix_bytes(BASE, "Dockerfile", CONTEXT)
+    assert result.outcome == "failed"
+    assert result.error.startswith("Dockerfile: too complex: not finished within the time budget")
+    assert result.patched == BASE
+
+
+# --- fixes found in one pass applied together: the same result as one at a time -------------------
+
+
+def _both_ways(df, ctx, settings):
+    from dockfix.engine import fix_dockerfile
+
+    together = fix_dockerfile(df, ctx, settings)
+    one_by_one = fix_dockerfile(df, ctx, settings, batch=False)
+    return together, one_by_one
+
+
+def _same(a, b):
+    assert a.df.text == b.df.text
+    assert [(f.code, f.lineno, f.message) for f in a.applied] == [(f.code, f.lineno, f.message) for f in b.applied]
+    assert [(s.code, s.lineno, s.reason) for s in a.skips] == [(s.code, s.lineno, s.reason) for s in b.skips]
+    assert [(f.code, f.lineno, f.message) for f in a.unapplied] == [(f.code, f.lineno, f.message) for f in b.unapplied]
+    assert a.errors == b.errors
+
+
+def test_batched_fixes_give_the_same_result_as_one_per_pass_on_every_fixture():
+    from dockfix.context import BuildContext
+
+    from _paths import fixture_cases
+    from test_fixtures import load
+
+    for case in fixture_cases():
+        _, settings, context = load(case)
+        for s in (settings, Settings(unsafe_fixes=True), Settings(add_syntax=True)):
+            df = read((case / "Dockerfile").read_bytes(), str(case / "Dockerfile"))
+            ctx = BuildContext(context)
+            ctx.set_dockerfile(str(case / "Dockerfile"))
+            _same(*_both_ways(df, ctx, s))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=20, max_size=60), st.booleans())
+def test_batched_fixes_give_the_same_result_as_one_per_pass_on_generated_files(body, unsafe):
+    from dockfix.context import BuildContext
+
+    df = read("\n".join(["FROM python:3.11", *body, ""]).encode())
+    _same(*_both_ways(df, BuildContext(CONTEXT), Settings(unsafe_fixes=unsafe)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=20, max_size=80))
+def test_files_with_many_fixes_are_fixed_in_one_run(body):
+    data = "\n".join(["FROM python:3.11", *body, ""]).encode()
+    first = fix_bytes(data, "Dockerfile", CONTEXT)
+    assert first.outcome != "failed", first.error
+    second = fix_bytes(first.patched, "Dockerfile", CONTEXT)
+    assert second.patched == first.patched and not second.fixes
+    # every finding speaks of a line of the file as given, in order
+    n = len(read(data).lines)
+    for found in (first.fixes, first.skips, first.unapplied):
+        lines = [f.lineno for f in found if f.code != "DF999"]
+        assert all(1 <= k <= n for k in lines) and lines == sorted(lines), found
+
+
+# --- reports: original line numbers, no stale refusals, one finding per place ----------------------
+
+
+def test_findings_of_later_passes_use_the_original_line_numbers(tmp_path):
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    data = b"FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nRUN pip install -r requirements.txt gunicorn\n"
+    result = fix_bytes(data, str(tmp_path / "Dockerfile"), tmp_path)
+    assert result.outcome == "changed"
+    lines = data.decode().splitlines()
+    df002 = [f for f in result.fixes if f.code == "DF002"]
+    assert df002 and all(lines[f.lineno - 1].startswith("RUN pip install") for f in df002)
+    assert sorted(f.lineno for f in df002) == [4, 5]
+    assert [f.lineno for f in result.fixes] == sorted(f.lineno for f in result.fixes)
+
+
+def test_line_numbers_inside_messages_are_mapped(tmp_path):
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "requirements-dev.txt").write_text("pytest\n")
+    data = b"FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nRUN pip install -r requirements-dev.txt\n"
+    result = fix_bytes(data, str(tmp_path / "Dockerfile"), tmp_path, Settings(select=frozenset({"DF001"})))
+    # the second fix is planned on the file the first one changed (the COPY is then at line 5)
+    assert [(f.lineno, f.message) for f in result.fixes] == [
+        (3, "copy requirements.txt and install before the COPY at line 3, which moves below the install at line 4"),
+        (3, "copy requirements-dev.txt and install before the COPY at line 3, which moves below the install at line 5"),
+    ]
+
+
+def test_no_refusal_about_a_situation_a_fix_removed(tmp_path):
+    (tmp_path / "serve").mkdir()
+    (tmp_path / "serve" / "requirements.txt").write_text("flask\n")
+    data = b"FROM python:3.11\nWORKDIR /app\nCOPY serve/ ./serve\nRUN pip install -r serve/requirements.txt\nCMD [\"python\"]\n"
+    result = fix_bytes(data, str(tmp_path / "Dockerfile"), tmp_path)
+    assert result.outcome == "changed"
+    after = read(result.patched)
+    assert [i.keyword for i in after.instructions][:4] == ["FROM", "WORKDIR", "COPY", "RUN"]
+    assert not [s for s in result.skips if "COPY at line" in s.reason], result.skips
+
+
+def test_the_same_unsafe_fix_on_two_lines_is_reported_twice():
+    data = b"FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\nFROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n"
+    result = fix_bytes(data, "Dockerfile", CONTEXT)
+    unsafe = [f for f in result.unapplied if f.applicability.value == "unsafe"]
+    assert [f.lineno for f in unsafe] == [2, 4]
+    assert unsafe[0].message == unsafe[1].message
+    assert result.unsafe_fixes_available == 2
+    applied = fix_bytes(data, "Dockerfile", CONTEXT, Settings(unsafe_fixes=True))
+    assert applied.unsafe_fixes_available == 0 and len(applied.fixes) == 2
+
+
+# --- pathological input: no recursion limit, every fix applied ----------------------------------------
+
+
+def test_a_thousand_chained_stages():
+    parts = ["FROM python:3.12-slim AS s0\nRUN pip install pkg0\n"]
+    parts += [f"FROM s{k - 1} AS s{k}\nRUN pip install pkg{k}\n" for k in range(1, 1000)]
+    result = fix_bytes("".join(parts).encode(), "Dockerfile", CONTEXT)
+    assert result.outcome == "changed", result.error
+    assert len(result.fixes) == 1000

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .model import Dockerfile, Instruction
@@ -26,11 +28,94 @@ class Var:
     symbolic: str | None = None  # the value with unknown parts as symbols (${NAME#k}), when set
 
 
+class _Log:
+    """Definitions in the order they were made, shared by every snapshot taken along the way."""
+
+    __slots__ = ("entries", "positions", "parent")
+
+    def __init__(self, parent: Snapshot | None):
+        self.entries: list[tuple[str, object]] = []
+        self.positions: dict[str, list[int]] = {}  # name -> its entries, ascending
+        self.parent = parent  # what this log continues (a snapshot of another log)
+
+
+class Snapshot(Mapping):
+    """A read-only mapping at one point of a ``_Log``: ``with_`` makes the next one without copying.
+
+    The states of consecutive instructions share one log, so a file with N definitions costs O(N)
+    memory instead of one dict per instruction (O(N²)); a lookup is a bisection. A snapshot that
+    is not the log's last (a stage built FROM an earlier stage's end, once more) starts a new log
+    that continues it.
+    """
+
+    __slots__ = ("_log", "_upto")
+
+    def __init__(self, log: _Log | None = None, upto: int = 0):
+        self._log = log if log is not None else _Log(None)
+        self._upto = upto
+
+    def with_(self, name: str, value) -> Snapshot:
+        log = self._log
+        if self._upto != len(log.entries):
+            log = _Log(self)
+        log.positions.setdefault(name, []).append(len(log.entries))
+        log.entries.append((name, value))
+        return Snapshot(log, len(log.entries))
+
+    def _find(self, name: str):
+        snap = self
+        while snap is not None:
+            log = snap._log
+            pos = log.positions.get(name)
+            if pos:
+                i = bisect_left(pos, snap._upto) - 1
+                if i >= 0:
+                    return log.entries[pos[i]][1]
+            snap = log.parent
+        raise KeyError(name)
+
+    def __getitem__(self, name: str):
+        return self._find(name)
+
+    def get(self, name, default=None):
+        try:
+            return self._find(name)
+        except KeyError:
+            return default
+
+    def __contains__(self, name) -> bool:
+        try:
+            self._find(name)
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def _as_dict(self) -> dict:
+        parts = []
+        snap = self
+        while snap is not None:
+            parts.append(snap._log.entries[: snap._upto])
+            snap = snap._log.parent
+        out: dict = {}
+        for entries in reversed(parts):
+            out.update(entries)
+        return out
+
+    def __iter__(self):
+        return iter(self._as_dict())
+
+    def __len__(self) -> int:
+        return len(self._as_dict())
+
+    def __repr__(self) -> str:
+        return f"Snapshot({self._as_dict()!r})"
+
+
 @dataclass(frozen=True)
 class State:
     workdir: str
-    vars: dict[str, Var] = field(default_factory=dict)
-    env_names: frozenset[str] = frozenset()  # names set by ENV (inherited through FROM <stage>)
+    vars: Mapping[str, Var] = field(default_factory=dict)
+    env_names: Mapping[str, None] = field(default_factory=dict)  # names set by ENV (inherited through FROM <stage>)
     user: str | None = None  # None: not set in this file (the base image's user)
     shell: tuple[str, ...] | None = None  # SHELL in force, None for the default /bin/sh -c
     base: str = ""  # the external image at the root of the stage chain
@@ -165,6 +250,9 @@ def states(df: Dockerfile) -> list[State]:
     versions: dict[str, int] = {}
     global_args: dict[str, Var] = {}
     st = State(workdir=BASE_WORKDIR)
+    stage_at: list = [None] * len(df.instructions)  # df.stage_of(idx), without a search per instruction
+    for stage in df.stages:
+        stage_at[stage.start : stage.end] = [stage] * (stage.end - stage.start)
 
     def define(state: State, name: str, raw_value: str | None, is_arg: bool) -> State:
         versions[name] = versions.get(name, 0) + 1
@@ -172,15 +260,15 @@ def states(df: Dockerfile) -> list[State]:
         if raw_value is not None:
             expanded, literal = state.expand(_unquote(raw_value))
             value = expanded if literal else None
-        vars_ = dict(state.vars)
-        vars_[name] = Var(value, versions[name], is_arg, expanded)
-        env_names = state.env_names | {name} if not is_arg else state.env_names
-        return replace(state, vars=vars_, env_names=env_names)
+        vars_ = _snapshot(state.vars).with_(name, Var(value, versions[name], is_arg, expanded))
+        env_names = _snapshot(state.env_names).with_(name, None) if not is_arg else state.env_names
+        # State(...) rather than dataclasses.replace: the same, without its per-call introspection
+        return State(state.workdir, vars_, env_names, state.user, state.shell, state.base, state.stage)
 
     for idx, inst in enumerate(df.instructions):
         kw = inst.keyword
         if kw == "FROM":
-            stage = df.stage_of(idx)
+            stage = stage_at[idx]
             words = _words(inst.args)
             ref = words[0] if words else ""
             parent = final.get(ref.lower())
@@ -200,9 +288,7 @@ def states(df: Dockerfile) -> list[State]:
                     global_args[name] = Var(None if raw is None else _unquote(raw), 0, True)
                     continue
                 if raw is None and name in global_args:
-                    vars_ = dict(st.vars)
-                    vars_[name] = global_args[name]
-                    st = replace(st, vars=vars_)
+                    st = replace(st, vars=_snapshot(st.vars).with_(name, global_args[name]))
                 else:
                     st = define(st, name, raw, True)
         elif kw == "ENV":
@@ -216,12 +302,21 @@ def states(df: Dockerfile) -> list[State]:
             st = replace(st, user=user if literal else "${unknown}")
         elif kw == "SHELL":
             st = replace(st, shell=inst.json_args or ("?",))
-        stage = df.stage_of(idx)
+        stage = stage_at[idx]
         if stage is not None and idx == stage.end - 1:
             final[str(stage.index)] = st
             if stage.name:
                 final[stage.name] = st
     return out
+
+
+def _snapshot(m: Mapping) -> Snapshot:
+    if isinstance(m, Snapshot):
+        return m
+    snap = Snapshot()
+    for name, value in m.items():
+        snap = snap.with_(name, value)
+    return snap
 
 
 def _unquote(value: str) -> str:
@@ -246,34 +341,44 @@ def env_pairs(args: str) -> list[tuple[str, str]]:
     return pairs
 
 
+_UNQUOTED_RUN = re.compile(r"""[^\s"'\\]+""")  # \s is str.isspace()
+_DOUBLE_QUOTED_RUN = re.compile(r'[^"\\]+')
+_SINGLE_QUOTED_RUN = re.compile(r"[^']+")
+
+
 def _split_quoted(text: str) -> list[str]:
-    words, cur, quote, i = [], "", None, 0
+    words, cur, quote, i = [], [], None, 0
     while i < len(text):
+        run = (_SINGLE_QUOTED_RUN if quote == "'" else _DOUBLE_QUOTED_RUN if quote else _UNQUOTED_RUN).match(text, i)
+        if run is not None:  # plain characters: a whole run at once
+            cur.append(run.group())
+            i = run.end()
+            continue
         c = text[i]
         if quote:
             if c == "\\" and quote == '"' and i + 1 < len(text):
-                cur += text[i : i + 2]
+                cur.append(text[i : i + 2])
                 i += 2
                 continue
-            cur += c
+            cur.append(c)
             if c == quote:
                 quote = None
         elif c in "\"'":
             quote = c
-            cur += c
+            cur.append(c)
         elif c == "\\" and i + 1 < len(text):
-            cur += text[i : i + 2]
+            cur.append(text[i : i + 2])
             i += 2
             continue
         elif c.isspace():
             if cur:
-                words.append(cur)
-            cur = ""
+                words.append("".join(cur))
+            cur = []
         else:
-            cur += c
+            cur.append(c)
         i += 1
     if cur:
-        words.append(cur)
+        words.append("".join(cur))
     return [w.split("=", 1)[0] + "=" + _unquote(w.split("=", 1)[1]) if "=" in w else w for w in words]
 
 

@@ -23,7 +23,7 @@ def fix_bytes(
 ) -> FileResult:
     """Plan and apply every fix to one Dockerfile's bytes. ``context`` defaults to its folder."""
     from .context import BuildContext
-    from .engine import fix_dockerfile
+    from .engine import EngineLimit, fix_dockerfile
     from .reader import check_instructions, read
 
     settings = settings or Settings()
@@ -63,6 +63,8 @@ def fix_bytes(
         ctx = BuildContext(context)
         ctx.set_dockerfile(path if path != "-" else None)
         outcome = fix_dockerfile(df, ctx, settings)
+    except EngineLimit as e:
+        return _failed(result, f"{path}: {e}")
     except RecursionError:
         return _failed(result, f"{path}: internal error: input nested too deeply")
     except Exception as e:  # a bug in a rule must not stop the other files
@@ -72,6 +74,7 @@ def fix_bytes(
     result.skips = outcome.skips + [Skip("DF999", "internal", e, 0) for e in outcome.errors]
     result.unapplied = outcome.unapplied
     result.warnings, result.suppressed = outcome.warnings, outcome.suppressed
+    result.unsafe_fixes_available = outcome.unsafe_fixes_available
     result.patched = outcome.df.encode(outcome.df.text) if outcome.applied else data
     if result.patched != data:
         result.outcome = "changed"

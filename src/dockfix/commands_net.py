@@ -322,7 +322,7 @@ SAFE_PIP_ENV = {
 
 def _pip_common(ctx: Ctx, inv, cache: bool = True) -> None:
     """pip's configuration files and cache."""
-    names = {n for n in ctx.state.env_names | ctx.shell_vars if n.startswith("PIP_")}
+    names = {n for n in {*ctx.state.env_names, *ctx.shell_vars} if n.startswith("PIP_")}
     if names - SAFE_PIP_ENV:
         raise Unknown(sorted(names - SAFE_PIP_ENV)[0])
     for f in ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.config/pip/pip.conf", "~/.pip/pip.conf"):

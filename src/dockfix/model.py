@@ -6,6 +6,7 @@ Positions are 0-based physical line indexes into ``Dockerfile.lines`` unless a n
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -97,9 +98,9 @@ class Dockerfile:
         return None
 
     def stage_of(self, index: int) -> Stage | None:
-        for st in self.stages:
-            if st.start <= index < st.end:
-                return st
+        k = bisect_right(self.stages, index, key=lambda st: st.start) - 1  # stages are in file order
+        if k >= 0 and self.stages[k].start <= index < self.stages[k].end:
+            return self.stages[k]
         return None
 
 
@@ -189,5 +190,6 @@ class FileResult:
     error: str | None = None  # one line, for "failed"
     warnings: list[str] = field(default_factory=list)  # e.g. unknown codes in suppression comments
     suppressed: int = 0  # findings dropped by suppression comments
+    unsafe_fixes_available: int = 0  # unsafe fixes not applied because unsafe fixes were not asked for
     original: bytes = b""
     patched: bytes = b""

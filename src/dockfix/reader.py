@@ -41,19 +41,18 @@ KNOWN_INSTRUCTIONS = frozenset({
 _JSON_LIST_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 
 
+_GO_SPACE_CHARS = "".join(sorted(GO_SPACE))
+_ASCII_SPACES = "\t\n\v\f\r "
+_ASCII_SPACE_RUN = re.compile(r"[\t\n\v\f\r ]*")
+_PLAIN_FLAG = re.compile(r"[!#-&(-\[\]-\x7f]*")  # printable ASCII but quotes and backslash
+
+
 def _lstrip_go(s: str) -> str:
-    i = 0
-    while i < len(s) and s[i] in GO_SPACE:
-        i += 1
-    return s[i:]
+    return s.lstrip(_GO_SPACE_CHARS)
 
 
 def _strip_go(s: str) -> str:
-    s = _lstrip_go(s)
-    j = len(s)
-    while j > 0 and s[j - 1] in GO_SPACE:
-        j -= 1
-    return s[:j]
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def _trim_newline(s: str) -> str:
@@ -87,6 +86,27 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 def extract_flags(rest: str) -> tuple[list[str], int]:
     """Return the unquoted flag words and the offset in ``rest`` where the arguments start."""
+    # Fast path for plain ASCII flags (no quotes, escapes or other characters): what the byte loop
+    # of _extract_flags_bytes finds, without encoding the line; anything else goes to the loop.
+    words: list[str] = []
+    pos = _ASCII_SPACE_RUN.match(rest).end()
+    while rest.startswith("--", pos):
+        end = _PLAIN_FLAG.match(rest, pos).end()
+        if end < len(rest) and rest[end] not in _ASCII_SPACES:
+            return _extract_flags_bytes(rest)
+        word = rest[pos:end]
+        if word == "--":
+            return words, end
+        words.append(word)
+        pos = _ASCII_SPACE_RUN.match(rest, end).end()
+    if pos == len(rest):
+        return words, pos
+    if rest[pos] < "\x80":
+        return words, pos
+    return _extract_flags_bytes(rest)
+
+
+def _extract_flags_bytes(rest: str) -> tuple[list[str], int]:
     line = rest.encode("utf-8", "surrogateescape")
     words: list[bytes] = []
     in_spaces, in_word, in_quote = 0, 1, 2
@@ -369,6 +389,8 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
         if end_of_line and logical == "":
             continue
         pieces = [(0, start, first_col, len(logical))]
+        parts = [logical]  # joined once at the end: repeated concatenation is quadratic
+        length = len(logical)
         while not end_of_line and i < n:
             raw_c = lines[i]
             tok = _trim_newline(raw_c)
@@ -383,8 +405,11 @@ def read(data: bytes, path: str = "Dockerfile") -> Dockerfile:
             else:
                 piece = tok
                 end_of_line = True
-            pieces.append((len(logical), idx, 0, len(piece)))
-            logical += piece
+            pieces.append((length, idx, 0, len(piece)))
+            parts.append(piece)
+            length += len(piece)
+        if len(parts) > 1:
+            logical = "".join(parts)
         open_at_eof = not end_of_line
         end = i - 1
         try:

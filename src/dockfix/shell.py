@@ -147,6 +147,12 @@ _OPERATORS = sorted(
     key=len,
     reverse=True,
 )  # longest first
+_OPERATOR = re.compile("|".join(map(re.escape, _OPERATORS)))  # alternatives tried in order: longest first
+# Runs of characters that need no decision one at a time: scanned by one regular expression each.
+_PLAIN_IN_WORD = re.compile(r"[^ \t\n;&|()<>\\'\"$`*?\[~{}]+")
+_PLAIN_IN_DOUBLE_QUOTES = re.compile(r'[^"\\$`]+')
+_PLAIN_IN_BRACES = re.compile(r"[^}\\'\"$`]+")
+_BLANK_RUN = re.compile(r"(?:[ \t]|\\\n)+")
 _REDIRECTIONS = frozenset({"<<<", "<<-", "<<", "<>", "<&", "<", ">>", ">|", ">&", ">", "&>>", "&>"})
 _CONTINUING = frozenset({"&&", "||", "|"})  # operators that need a command after them
 _FD = re.compile(r"\d+(?=[<>])")
@@ -246,17 +252,21 @@ class _Lexer:
             return _Token("op", "\n", start, start + 1)
         fd = _FD.match(s, start, self.end)
         op_start = fd.end() if fd else start
-        op = next((o for o in _OPERATORS if s.startswith(o, op_start, self.end)), None)
-        if op is None:
+        m = _OPERATOR.match(s, op_start, self.end)
+        if m is None:
             return self._word()
+        op = m.group()
         self.i = op_start + len(op)
         return _Token("redirect" if op in _REDIRECTIONS else "op", op, start, self.i)
 
     def _skip_blanks_and_comments(self) -> None:
         s = self.s
         while self.i < self.end:
-            if s[self.i] in _BLANKS:
-                self.i += 1
+            if s[self.i] in _BLANKS or s[self.i] == "\\":
+                m = _BLANK_RUN.match(s, self.i, self.end)
+                if m is None:
+                    return
+                self.i = m.end()
             elif s.startswith("\\\n", self.i, self.end):
                 self.i += 2
             elif s[self.i] == "#":
@@ -285,6 +295,11 @@ class _Lexer:
         content_end = start  # trailing line continuations are not part of the word
         brace_opened = False
         while self.i < self.end and s[self.i] not in _METACHARACTERS:
+            plain = _PLAIN_IN_WORD.match(s, self.i, self.end)
+            if plain is not None:
+                st.value.append(plain.group())
+                self.i = content_end = plain.end()
+                continue
             c = s[self.i]
             if s.startswith("\\\n", self.i, self.end):
                 self.i += 2
@@ -330,6 +345,11 @@ class _Lexer:
             if c == '"':
                 self.i += 1
                 return
+            plain = _PLAIN_IN_DOUBLE_QUOTES.match(s, self.i, self.end)
+            if plain is not None:
+                st.value.append(plain.group())
+                self.i = plain.end()
+                continue
             if c == "\\" and self.i + 1 < self.end and s[self.i + 1] in '$`"\\\n':
                 if s[self.i + 1] != "\n":
                     st.value.append(s[self.i + 1])
@@ -416,7 +436,7 @@ class _Lexer:
             elif c == "`":
                 self._backticks(inner)
             else:
-                self.i += 1
+                self.i = _PLAIN_IN_BRACES.match(s, self.i, self.end).end()
         raise _Unreadable("unterminated ${")
 
     def _ansi_c_quoted(self) -> None:

@@ -12,13 +12,15 @@ accounts, default user and environment (``KNOWN_IMAGES``). Anything that is not 
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .analysis import _VAR, NON_ROOT_BASES, State
-from .model import Dockerfile, Instruction
+from .model import Dockerfile, Instruction, Stage
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,34 @@ def chain(df: Dockerfile, idx: int) -> list[int]:
     stage = df.stage_of(idx)
     if stage is None:
         return []
-    words = df.instructions[stage.start].args.split()
-    ref = words[0].lower() if words else ""
-    parent = next(
-        (st for st in df.stages[: stage.index] if st.name == ref or str(st.index) == ref), None
-    )
-    before = chain(df, parent.end - 1) + [parent.end - 1] if parent is not None else []
-    return before + list(range(stage.start, idx))
+    parents = _stage_parents(df)
+    parts = [range(stage.start, idx)]
+    parent = parents[stage.index]
+    while parent is not None:  # a loop, not recursion: a chain of a thousand stages is a valid file
+        parts.append(range(parent.start, parent.end))
+        parent = parents[parent.index]
+    return list(itertools.chain.from_iterable(reversed(parts)))
+
+
+_PARENTS: dict[int, tuple[weakref.ref, list]] = {}
+
+
+def _stage_parents(df: Dockerfile) -> list[Stage | None]:
+    """The stage each stage is built FROM (the first earlier stage of that name or index), once per file."""
+    hit = _PARENTS.get(id(df))
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    first: dict[str, Stage] = {}
+    parents: list[Stage | None] = []
+    for st in df.stages:
+        words = df.instructions[st.start].args.split()
+        parents.append(first.get(words[0].lower() if words else ""))
+        for key in (st.name, str(st.index)):
+            if key is not None:
+                first.setdefault(key, st)
+    key = id(df)
+    _PARENTS[key] = (weakref.ref(df, lambda _, key=key: _PARENTS.pop(key, None)), parents)
+    return parents
 
 
 # --- variables as a RUN sees them -------------------------------------------------------------------
