@@ -19,7 +19,7 @@ from ..edits import comment_block_start, lines_text
 from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell import Invocation
 from ..users import chain, describe, is_debian, who
-from .cache_mount import (
+from .mounts import (
     Removals,
     add_mounts_edit,
     existing_targets,
