@@ -21,19 +21,19 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import env_pairs, under
-from ..edits import delete_expect, remove_instruction, rewrite_instruction, word_span
+from ..analysis import _VAR, env_pairs, under
+from ..edits import comment_block_start, delete_expect, lines_text, remove_instruction, rewrite_instruction, word_span
 from ..installers import CACHES, USES
-from ..model import Applicability, Edit, Fix, Instruction, Skip
+from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell import Invocation, split_commands
 from ..users import UNKNOWN, Account, chain, describe, env, known_image, who
+from .cache_checks import home_mkdir, lower_layers_refusal, setting_refusal
 from .mounts import (
     Removals,
     add_mounts_edit,
     existing_targets,
     frontend_refusal,
     mount_flag,
-    may_reach,
     planned_runs,
     shell_refusal,
     syntax_edit,
@@ -68,6 +68,7 @@ class Plan:
     mounts: list[str] = field(default_factory=list)
     removals: Removals | None = None
     link_mode: tuple[int, ...] = ()  # logical offsets after which uv gets --link-mode=copy
+    mkdirs: list[str] = field(default_factory=list)  # folders a non-root user makes before the RUN
 
     @property
     def changes(self) -> bool:
@@ -187,14 +188,25 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     why = frontend_refusal(facts.df)
     if why:
         return Plan(keys, why)
-    why = shell_refusal(facts.state(inst))
+    state = facts.state(inst)
+    why = shell_refusal(state)
     if why:
         return refuse(why)
-    watched = {CACHES[k].dir_env for k in keys} | {CACHES[k].off_env for k in keys if CACHES[k].off_env} | set(MOVERS)
+    if known_image(state.base) is None:
+        if state.is_root() is None:
+            return refuse("the base image is a variable, so who runs the RUN and where its cache is are not known")
+        return refuse(
+            f"the base image {state.base} is not one dockfix knows: it may set USER, HOME or the cache's "
+            "variables, so who runs the RUN and where its cache is are not known"
+        )
+    watched = (
+        {CACHES[k].dir_env for k in keys} | {CACHES[k].off_env for k in keys if CACHES[k].off_env} | set(MOVERS)
+        | {name for k in keys for name, _ in CACHES[k].link_env}
+    )
     for inv in invs:
         for w in inv.command.assignments:
             if w.value.split("=", 1)[0] in watched:
-                return refuse(f"the RUN sets {w.value.split('=', 1)[0]}, which moves or disables the cache")
+                return refuse(f"the RUN sets {w.value.split('=', 1)[0]}, which moves the cache, disables it or changes what it holds")
         if inv.tool == "other" and inv.command.words and inv.command.words[0].value in ("export", "source", "."):
             return refuse(f"the RUN changes its environment (export/source) before {tools} runs")
         if inv.tool in ("pip", "uv", "uv-pip") and inv.option_values("--cache-dir"):
@@ -207,33 +219,80 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     account = who(facts, inst)
     if isinstance(account, str):
         return refuse(account)
+    why = setting_refusal(facts, inst, invs, keys)
+    if why:
+        return refuse(why)
     text, offset, editable = script
     removals = Removals(inst, facts.df.lines, facts.df.escape, text, offset, editable)
     existing = existing_targets(facts, inst)
     if existing is None:
         return refuse("a cache mount of the RUN has a target with a variable not known here")
+    homes = {account.home} if account.home else set()
+    deleted = [p for inv in invs if inv.tool == "rm" for p in (_abs(w.value, homes, state) for w in inv.args) if p]
     mounts: list[str] = []
-    targets: dict[str, str] = {}
+    targets: dict[str, str] = {}  # cache key -> its folder
+    mounted: list[str] = []  # the folders mounted
     for key in sorted(keys):
         target, why = cache_dir(facts, inst, key, invs, account)
         if why:
             return refuse(why)
         targets[key] = target
-        if any(covers(t, target, key) for t in existing):
-            continue
-        if account.uid is None:
+        # Only the pure download caches of the folder, unless the RUN deletes the whole folder
+        # anyway (what the installer keeps there then never reaches the image either).
+        subs = CACHES[key].mount
+        if any(under(target, p) for p in deleted):
+            subs = ("",)
+        for sub in subs:
+            folder = posixpath.join(target, sub) if sub else target
+            mounted.append(folder)
+            if any(covers(t, folder, key) for t in existing):
+                continue
+            if account.uid is None:
+                return refuse(
+                    f"{tools} runs as the non-root user {describe(account)}, whose uid is not certain "
+                    "(a useradd/adduser without a uid gets one that depends on the image)"
+                )
+            mounts.append(mount_flag(folder, account))
+    mkdirs: list[str] = []
+    if mounts and account.uid != 0:
+        made = home_mkdir(facts, inst, account, [m.split("target=", 1)[1].split(",", 1)[0] for m in mounts])
+        if isinstance(made, str):
             return refuse(
-                f"{tools} runs as the non-root user {describe(account)}, whose uid is not certain "
-                "(a useradd/adduser without a uid gets one that depends on the image)"
+                f"{tools} runs as the non-root user {describe(account)} and {made} (BuildKit creates a cache "
+                "mount's missing parent folders as root, and some versions leave them in the image)"
             )
-        mounts.append(mount_flag(target, account))
-    why = _defeaters(removals, invs, keys, targets, account)
+        mkdirs = made
+    why, emptied = _defeaters(removals, invs, keys, targets, mounted, account, state)
     if why:
         return refuse(why)
+    for folder, what in emptied:
+        why = lower_layers_refusal(facts, inst, folder, what, cache_dir)
+        if why:
+            return refuse(why)
     link_mode = ()
     if "uv" in keys and any(targets["uv"] in m for m in mounts) and env(facts, inst, "UV_LINK_MODE") is None and editable:
         link_mode = _link_mode_offsets(invs, offset)
-    return Plan(keys, mounts=mounts, removals=removals, link_mode=link_mode)
+    return Plan(keys, mounts=mounts, removals=removals, link_mode=link_mode, mkdirs=mkdirs)
+
+
+def _abs(value: str, homes: set[str], state=None) -> str | None:
+    """An ``rm`` argument as an absolute normalized path (``~``/``$HOME`` resolved, variables an
+    ENV of this file sets to a literal expanded), or None."""
+    for h in homes | {"/root"}:
+        value = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, value)
+    if state is not None:
+        value = _VAR.sub(lambda m: _env_literal(state, m), value)
+    value = re.sub(r"/\*?$", "", value)
+    if not value.startswith("/") or any(c in value for c in "$`*?[{"):
+        return None
+    return posixpath.normpath(value)
+
+
+def _env_literal(state, m: re.Match) -> str:
+    var = state.vars.get(m.group(1) or m.group(4))
+    if m.group(2) or var is None or var.is_arg or var.value is None:
+        return m.group(0)  # stays a variable: not a path dockfix knows
+    return var.value
 
 
 def _link_mode_offsets(invs: list[Invocation], offset: int) -> tuple[int, ...]:
@@ -255,7 +314,10 @@ def _link_mode_offsets(invs: list[Invocation], offset: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[str, str], account: Account) -> str | None:
+def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[str, str], mounted: list[str], account: Account, state):
+    """Plan the removal of what defeats the mounts: (why not, or None; [(folder, what)] for each
+    removed command that emptied a folder, whose files from lower layers would then stay)."""
+    emptied: list[tuple[str, str]] = []
     for key in sorted(keys):
         cache = CACHES[key]
         for inv in invs:
@@ -264,30 +326,35 @@ def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[s
             for name, _, word in inv.options:
                 if name in cache.off_options:
                     if not (word.value.startswith("--") or len(word.value) == 2):
-                        return f"'{word.value}' disables the cache and is grouped with other options"
+                        return f"'{word.value}' disables the cache and is grouped with other options", []
                     removals.word(word, word.value)
             if inv.sub in cache.purges:
                 removals.command(inv)
+                emptied.append((targets[key], removals.what[-1]))
             if inv.tool == "conda" and inv.sub == "clean" and key == "conda":
                 names = {n for n, _, _ in inv.options}
                 if not names & {"--all", "--packages", "--tarballs", "--force-pkgs-dirs"}:
                     continue
                 if not names <= CONDA_CLEAN_PKGS or inv.args:
-                    return f"'{removals.script[inv.command.start:inv.command.end]}' also cleans outside the package cache"
+                    return f"'{removals.script[inv.command.start:inv.command.end]}' also cleans outside the package cache", []
                 removals.command(inv)
+                emptied.append((targets[key], removals.what[-1]))
     homes = {account.home} if account.home else set()
     dot_caches = {posixpath.join(h, ".cache") for h in homes} | {"/root/.cache"}
 
-    def is_cache(path: str) -> bool:
-        for h in homes | {"/root"}:
-            path = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, path)
-        path = re.sub(r"/\*?$", "", path)
-        if not path.startswith("/"):
+    def is_cache(value: str) -> bool:
+        path = _abs(value, homes, state)
+        if path is None:
             return False
-        path = posixpath.normpath(path)
-        return path in dot_caches or any(under(path, t) for t in targets.values())
+        # Under a mounted folder the rm only empties the cache; ~/.cache or a whole cache folder
+        # (then mounted whole) held only what the mounts now keep out of the image.
+        hit = path in dot_caches or any(under(path, m) for m in mounted) or path in mounted
+        if hit:
+            emptied.append((path, f"'rm {value}'"))
+        return hit
 
-    return removals.rm(invs, is_cache, list(targets.values()), frozenset(homes)) or removals.refusal(invs)
+    why = removals.rm(invs, is_cache, mounted, frozenset(homes)) or removals.refusal(invs)
+    return why, emptied
 
 
 # --- the rule ----------------------------------------------------------------------------------------
@@ -298,11 +365,20 @@ def _skip(line: int, reason: str) -> Skip:
 
 
 def _edits(facts, inst: Instruction, p: Plan) -> list[Edit]:
-    return [add_mounts_edit(facts, inst, p.mounts, p.removals, [(at, " " + LINK_MODE) for at in p.link_mode])]
+    edits = []
+    if p.mkdirs:
+        # Made by the RUN's user before the mount, so BuildKit creates no root-owned folder.
+        line = "RUN mkdir -p " + " ".join(p.mkdirs)
+        at = comment_block_start(facts.df, inst)
+        edits.append(Edit(at, at, lines_text(facts.df, at, [line]), (Expect("RUN", (), tuple(line.split()[1:])),)))
+    edits.append(add_mounts_edit(facts, inst, p.mounts, p.removals, [(at, " " + LINK_MODE) for at in p.link_mode]))
+    return edits
 
 
 def _message(p: Plan) -> str:
     parts = []
+    if p.mkdirs:
+        parts.append("make " + ", ".join(p.mkdirs) + " as the RUN's user first")
     if p.mounts:
         parts.append("add a cache mount for " + ", ".join(m.split("target=", 1)[1].split(",", 1)[0] for m in p.mounts))
     if p.link_mode:
