@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -33,8 +34,6 @@ BUILD_TIMEOUT = 1800.0  # seconds, per docker build
 # Paths whose differences say nothing about the rewrite. A pattern matches a path or any of its
 # ancestors; ``*`` also matches ``/``.
 IGNORED = (
-    "/root/.cache",  # pip/uv/poetry caches: a cache mount keeps them out of the image
-    "/home/*/.cache",
     "*/__pycache__",  # bytecode: compiled at install time, embeds source mtimes
     "*.pyc",
     "/tmp/*",
@@ -47,9 +46,49 @@ IGNORED = (
     "/etc/hosts",
     "/etc/resolv.conf",
 )
-_IGNORED_RE = re.compile(
-    "(?:%s)(?:/.*)?\\Z" % "|".join(".*".join(map(re.escape, p.split("*"))) for p in IGNORED), re.S
-)
+
+
+def _cache_folders() -> tuple[str, ...]:
+    """The folders a cache mount may hide: each installer's pure download caches (its profile's
+    ``mount`` subfolders under ``~/.cache/<name>``, in any home) and conda's package cache."""
+    from .installers import CACHES
+    from .users import KNOWN_IMAGES
+
+    out = []
+    for cache in CACHES.values():
+        if cache.xdg_name:
+            out += [f"*/.cache/{cache.xdg_name}" + (f"/{sub}" if sub else "") for sub in cache.mount]
+    out += sorted({f"{img.conda_root}/pkgs" for img in KNOWN_IMAGES.values() if img.conda_root})
+    return tuple(dict.fromkeys(out))
+
+
+# Only the contents of these folders are ignored: the folders themselves and their parents are
+# compared (owner, mode), since a root-owned ~/.cache left by a mount breaks the user's programs.
+CACHE_FOLDERS = _cache_folders()
+
+
+def _glob_re(patterns) -> str:
+    return "|".join(".*".join(map(re.escape, p.split("*"))) for p in patterns)
+
+
+_IGNORED_RE = re.compile("(?:%s)(?:/.*)?\\Z" % _glob_re(IGNORED), re.S)
+_CACHE_CONTENT_RE = re.compile("(?:%s)/.+\\Z" % _glob_re(CACHE_FOLDERS), re.S)
+# A cache folder or one of its parents inside a home (``~/.cache``, ``~/.cache/pypoetry``): present in
+# one image only, it is no difference when it is an empty stub owned like the folder that holds it.
+def _with_parents(folders) -> tuple[str, ...]:
+    out = []
+    for p in folders:
+        head, sep, rest = p.partition("/.cache/")
+        if sep:  # */.cache, */.cache/pypoetry, */.cache/pypoetry/cache
+            parts = rest.split("/")
+            out += [head + "/.cache"] + [head + "/.cache/" + "/".join(parts[: k + 1]) for k in range(len(parts))]
+        else:
+            out.append(p)
+    return tuple(dict.fromkeys(out))
+
+
+_CACHE_PARENTS = _with_parents(CACHE_FOLDERS)
+_CACHE_DIR_RE = re.compile("(?:%s)\\Z" % _glob_re(_CACHE_PARENTS), re.S)
 CONFIG_KEYS = (
     "Env", "User", "WorkingDir", "Entrypoint", "Cmd", "ExposedPorts",
     "Volumes", "Labels", "Healthcheck", "StopSignal", "Shell", "OnBuild",
@@ -286,8 +325,10 @@ class Entry:
     content: str  # sha256 of a file, target of a symlink, device numbers
 
 
-def image_tree(docker: Docker, image: str) -> dict[str, Entry]:
-    """The image's flattened file tree (``docker export`` of a created, never started container)."""
+def image_tree(docker: Docker, image: str, hidden: set[str] | None = None) -> dict[str, Entry]:
+    """The image's flattened file tree (``docker export`` of a created, never started container).
+
+    ``hidden`` receives the paths inside cache folders (left out of the tree)."""
     p = docker.run("create", image, "/dockfix-verify-does-not-run", timeout=120)
     if p.returncode != 0:
         raise VerifyError(f"docker create {image} failed: {_first_line(p.stdout)}")
@@ -319,7 +360,10 @@ def image_tree(docker: Docker, image: str) -> dict[str, Entry]:
                     entry = Entry("dir", mode, m.uid, m.gid, "")
                 else:
                     entry = Entry("other", mode, m.uid, m.gid, f"{m.type!r}:{m.devmajor}:{m.devminor}")
-                if not _IGNORED_RE.match(path):
+                if _CACHE_CONTENT_RE.match(path):
+                    if hidden is not None:
+                        hidden.add(path)
+                elif not _IGNORED_RE.match(path):
                     tree[path] = entry
         if proc.wait(timeout=60) != 0:
             raise VerifyError(f"docker export of {image} failed")
@@ -353,10 +397,45 @@ def compare_images(docker: Docker, original: str, rewritten: str) -> Comparison:
             diffs.append(f"config Env: {' '.join(change) or 'order differs'}")
         elif a != b:
             diffs.append(f"config {k}: {a!r} != {b!r}")
-    ta, tb = image_tree(docker, original), image_tree(docker, rewritten)
+    ha: set[str] = set()
+    hb: set[str] = set()
+    ta, tb = image_tree(docker, original, ha), image_tree(docker, rewritten, hb)
+    diffs += compare_trees(ta, tb, ha, hb)
+    return Comparison(not diffs, len(ta.keys() | tb.keys()), diffs)
+
+
+def _stub(tree: dict[str, Entry], path: str) -> bool:
+    """A cache folder (or its parent) that a cache mount may leave or not leave: a directory owned
+    like the folder that holds it (not a root-owned ~/.cache in a user's home)."""
+    entry = tree[path]
+    parent = tree.get(posixpath.dirname(path))
+    return (
+        entry.kind == "dir" and bool(_CACHE_DIR_RE.match(path)) and parent is not None
+        and (entry.uid, entry.gid) == (parent.uid, parent.gid)
+    )
+
+
+def _dangling(tree: dict[str, Entry], hidden: set[str], other_hidden: set[str]) -> list[str]:
+    """Symlinks into a cache folder whose target one image has and the other lacks (an environment
+    linked to a cache that a mount kept out of the image)."""
+    out = []
+    for path, e in tree.items():
+        if e.kind != "symlink":
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), e.content))
+        if _CACHE_CONTENT_RE.match(target) and (target in hidden) != (target in other_hidden):
+            out.append(f"symlink into a cache folder resolves in one image only: {path} -> {target}")
+    return out
+
+
+def compare_trees(ta: dict[str, Entry], tb: dict[str, Entry], ha: set[str] = frozenset(), hb: set[str] = frozenset()) -> list[str]:
+    """Differences between two file trees (``image_tree``); ``ha``/``hb``: their cache-folder contents."""
+    diffs = []
     for path in sorted(ta.keys() | tb.keys()):
         a, b = ta.get(path), tb.get(path)
         if a is None or b is None:
+            if _stub(ta if b is None else tb, path):
+                continue
             diffs.append(f"only in {'rewritten' if a is None else 'original'}: {path}")
             continue
         if a.kind != b.kind:
@@ -367,7 +446,7 @@ def compare_images(docker: Docker, original: str, rewritten: str) -> Comparison:
             diffs.append(f"mode {a.mode:04o} != {b.mode:04o}: {path}")
         if (a.uid, a.gid) != (b.uid, b.gid):
             diffs.append(f"owner {a.uid}:{a.gid} != {b.uid}:{b.gid}: {path}")
-    return Comparison(not diffs, len(ta.keys() | tb.keys()), diffs)
+    return diffs + list(dict.fromkeys(_dangling(ta, ha, hb) + _dangling(tb, hb, ha)))
 
 
 # --- the code-only change ------------------------------------------------------------------
