@@ -73,6 +73,11 @@ def _glob_re(patterns) -> str:
 
 _IGNORED_RE = re.compile("(?:%s)(?:/.*)?\\Z" % _glob_re(IGNORED), re.S)
 _CACHE_CONTENT_RE = re.compile("(?:%s)/.+\\Z" % _glob_re(CACHE_FOLDERS), re.S)
+
+
+def is_ignored(path: str) -> bool:
+    """Is ``path`` left out of the comparison (``IGNORED``, or inside a cache folder)?"""
+    return bool(_IGNORED_RE.match(path) or _CACHE_CONTENT_RE.match(path))
 # A cache folder or one of its parents inside a home (``~/.cache``, ``~/.cache/pypoetry``): present in
 # one image only, it is no difference when it is an empty stub owned like the folder that holds it.
 def _with_parents(folders) -> tuple[str, ...]:
