@@ -45,3 +45,12 @@ def test_a_symlink_into_a_hidden_cache_is_a_difference():
         "symlink into a cache folder resolves in one image only: /app/.venv/lib/site-packages/six.py -> /root/.cache/uv/archive-v0/k/six.py"
     ]
     assert compare_trees(tree, dict(tree), {"/root/.cache/uv/archive-v0/k/six.py"}, {"/root/.cache/uv/archive-v0/k/six.py"}) == []
+
+
+def test_cache_files_only_the_rewrite_keeps_are_a_difference():
+    # The original deleted what a lower layer left in ~/.cache; the rewrite's mount kept it.
+    assert compare_trees(BASE, dict(BASE), set(), {"/root/.cache/pip/http/a"}) == [
+        "only in rewritten, inside a cache folder: /root/.cache/pip/http/a"
+    ]
+    # The other way round is the point of a cache mount.
+    assert compare_trees(BASE, dict(BASE), {"/root/.cache/pip/http/a"}, set()) == []

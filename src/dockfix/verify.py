@@ -434,7 +434,8 @@ def _dangling(tree: dict[str, Entry], hidden: set[str], other_hidden: set[str]) 
 
 
 def compare_trees(ta: dict[str, Entry], tb: dict[str, Entry], ha: set[str] = frozenset(), hb: set[str] = frozenset()) -> list[str]:
-    """Differences between two file trees (``image_tree``); ``ha``/``hb``: their cache-folder contents."""
+    """Differences between the original's and the rewrite's file trees (``image_tree``); ``ha``/``hb``:
+    the paths inside their cache folders."""
     diffs = []
     for path in sorted(ta.keys() | tb.keys()):
         a, b = ta.get(path), tb.get(path)
@@ -451,6 +452,12 @@ def compare_trees(ta: dict[str, Entry], tb: dict[str, Entry], ha: set[str] = fro
             diffs.append(f"mode {a.mode:04o} != {b.mode:04o}: {path}")
         if (a.uid, a.gid) != (b.uid, b.gid):
             diffs.append(f"owner {a.uid}:{a.gid} != {b.uid}:{b.gid}: {path}")
+    # A mount keeps a cache out of the image; the rewrite must never keep more there than the
+    # original (a cache it failed to mount, files of lower layers the original deleted).
+    kept = sorted(set(hb) - set(ha))
+    diffs += [f"only in rewritten, inside a cache folder: {p}" for p in kept[:20]]
+    if len(kept) > 20:
+        diffs.append(f"only in rewritten, inside a cache folder: {len(kept) - 20} more")
     return diffs + list(dict.fromkeys(_dangling(ta, ha, hb) + _dangling(tb, hb, ha)))
 
 

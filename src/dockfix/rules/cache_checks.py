@@ -87,10 +87,8 @@ def _config_files(facts, inst: Instruction, cache) -> str | None:
     if isinstance(found, str):
         return found
     for path in found:
-        text = facts.ctx.read_text(path)
-        try:
-            data = tomllib.loads(text or "")
-        except tomllib.TOMLDecodeError:
+        data = _toml(facts.ctx, path)
+        if data is None:
             return f"{path} in the build context cannot be read as TOML; it may configure {cache.key}'s cache"
         if posixpath.basename(path) == "pyproject.toml":
             data = data.get("tool", {}).get(cache.key, {})
@@ -103,6 +101,17 @@ def _config_files(facts, inst: Instruction, cache) -> str | None:
             if node is not None:
                 return f"{path} in the build context sets {key}, which may move the cache or keep run-time files in it"
     return None
+
+
+def _toml(ctx, path: str) -> dict | None:
+    """A context file read as TOML (kept for later passes); None when it is not TOML."""
+    key = ("cache_checks.toml", path)
+    if key not in ctx.memo:
+        try:
+            ctx.memo[key] = tomllib.loads(ctx.read_text(path) or "")
+        except tomllib.TOMLDecodeError:
+            ctx.memo[key] = None
+    return ctx.memo[key]
 
 
 def context_files(facts, inst: Instruction, names: tuple[str, ...]) -> list[str] | str:
@@ -207,14 +216,24 @@ def _may_bring(facts, copy: Instruction, sources: list[str], st, rel: str) -> bo
     return False
 
 
-def _run_may_write(facts, run: Instruction, folder: str, cache_dir) -> bool:
+def same_run_refusal(facts, inst: Instruction, folder: str, what: str, cache_dir, mounted: list[str], removed) -> str | None:
+    """Why removing ``what`` would keep files that other commands of the same RUN write into
+    ``folder`` (``mounted``: the folders the rewrite mounts; ``removed``: the commands it removes)."""
+    if _run_may_write(facts, inst, folder, cache_dir, mounted, removed):
+        return f"removing {what} would keep what other commands of the RUN may write into {folder}"
+    return None
+
+
+def _run_may_write(facts, run: Instruction, folder: str, cache_dir, extra_mounts=(), skip=()) -> bool:
     invs = facts.invocations(run)
     if invs is None:
         return True
     st = facts.states[facts.index(run)]
-    mounted = _mount_targets(run)
+    mounted = _mount_targets(run) + list(extra_mounts)
     account = None
     for inv in invs:
+        if inv in skip:
+            continue
         cmd = inv.command
         if cmd.compound:
             return True

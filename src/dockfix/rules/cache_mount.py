@@ -27,7 +27,7 @@ from ..installers import CACHES, USES
 from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell import Invocation, split_commands
 from ..users import UNKNOWN, Account, chain, describe, env, known_image, who
-from .cache_checks import home_mkdir, lower_layers_refusal, setting_refusal
+from .cache_checks import home_mkdir, lower_layers_refusal, same_run_refusal, setting_refusal
 from .mounts import (
     Removals,
     add_mounts_edit,
@@ -265,8 +265,11 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     why, emptied = _defeaters(removals, invs, keys, targets, mounted, account, state)
     if why:
         return refuse(why)
+    removed = [i for i in invs if i in removals.commands or i.tool == "rm"]
     for folder, what in emptied:
-        why = lower_layers_refusal(facts, inst, folder, what, cache_dir)
+        why = lower_layers_refusal(facts, inst, folder, what, cache_dir) or same_run_refusal(
+            facts, inst, folder, what, cache_dir, mounted, removed
+        )
         if why:
             return refuse(why)
     link_mode = ()
