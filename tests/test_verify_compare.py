@@ -47,6 +47,14 @@ def test_a_symlink_into_a_hidden_cache_is_a_difference():
     assert compare_trees(tree, dict(tree), {"/root/.cache/uv/archive-v0/k/six.py"}, {"/root/.cache/uv/archive-v0/k/six.py"}) == []
 
 
+def test_symlinks_into_a_cache_compare_by_resolving_not_by_name():
+    # uv names its cache entries randomly: two builds link to different names, both resolve.
+    a = dict(BASE, **{"/app/.venv/six.py": Entry("symlink", 0o777, 0, 0, "/root/.cache/uv/archive-v0/k1/six.py")})
+    b = dict(BASE, **{"/app/.venv/six.py": Entry("symlink", 0o777, 0, 0, "/root/.cache/uv/archive-v0/k2/six.py")})
+    assert compare_trees(a, b, {"/root/.cache/uv/archive-v0/k1/six.py"}, {"/root/.cache/uv/archive-v0/k2/six.py"}) == []
+    assert compare_trees(a, b, {"/root/.cache/uv/archive-v0/k1/six.py"}, set()) != []
+
+
 def test_cache_files_only_the_rewrite_keeps_are_a_difference():
     # The original deleted what a lower layer left in ~/.cache; the rewrite's mount kept it.
     assert compare_trees(BASE, dict(BASE), set(), {"/root/.cache/pip/http/a"}) == [

@@ -72,7 +72,7 @@ def _glob_re(patterns) -> str:
 
 
 _IGNORED_RE = re.compile("(?:%s)(?:/.*)?\\Z" % _glob_re(IGNORED), re.S)
-_CACHE_CONTENT_RE = re.compile("(?:%s)/.+\\Z" % _glob_re(CACHE_FOLDERS), re.S)
+_CACHE_CONTENT_RE = re.compile("((?:%s))/.+\\Z" % _glob_re(CACHE_FOLDERS), re.S)
 
 
 def is_ignored(path: str) -> bool:
@@ -94,6 +94,9 @@ def _with_parents(folders) -> tuple[str, ...]:
 
 _CACHE_PARENTS = _with_parents(CACHE_FOLDERS)
 _CACHE_DIR_RE = re.compile("(?:%s)\\Z" % _glob_re(_CACHE_PARENTS), re.S)
+# Files whose line order means nothing and varies between builds: a wheel's RECORD (virtualenv's
+# seeder writes pip's in a varying order). Their sorted lines are compared.
+_UNORDERED_RE = re.compile(r"\.dist-info/RECORD\Z")
 CONFIG_KEYS = (
     "Env", "User", "WorkingDir", "Entrypoint", "Cmd", "ExposedPorts",
     "Volumes", "Labels", "Healthcheck", "StopSignal", "Shell", "OnBuild",
@@ -352,8 +355,11 @@ def image_tree(docker: Docker, image: str, hidden: set[str] | None = None) -> di
                 if m.isreg():
                     h = hashlib.sha256()
                     f = tf.extractfile(m)
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
+                    if _UNORDERED_RE.search(path):
+                        h.update(b"".join(sorted(f.read().splitlines(keepends=True))))
+                    else:
+                        for chunk in iter(lambda: f.read(1 << 20), b""):
+                            h.update(chunk)
                     digests[path] = h.hexdigest()
                     entry = Entry("file", mode, m.uid, m.gid, digests[path])
                 elif m.islnk():  # a hard link has the content of its target
@@ -420,17 +426,12 @@ def _stub(tree: dict[str, Entry], path: str) -> bool:
     )
 
 
-def _dangling(tree: dict[str, Entry], hidden: set[str], other_hidden: set[str]) -> list[str]:
-    """Symlinks into a cache folder whose target one image has and the other lacks (an environment
-    linked to a cache that a mount kept out of the image)."""
-    out = []
-    for path, e in tree.items():
-        if e.kind != "symlink":
-            continue
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), e.content))
-        if _CACHE_CONTENT_RE.match(target) and (target in hidden) != (target in other_hidden):
-            out.append(f"symlink into a cache folder resolves in one image only: {path} -> {target}")
-    return out
+def _into_cache(path: str, e: Entry | None) -> str | None:
+    """The target of a symlink that points into a cache folder, else None."""
+    if e is None or e.kind != "symlink":
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), e.content))
+    return target if _CACHE_CONTENT_RE.match(target) else None
 
 
 def compare_trees(ta: dict[str, Entry], tb: dict[str, Entry], ha: set[str] = frozenset(), hb: set[str] = frozenset()) -> list[str]:
@@ -444,7 +445,13 @@ def compare_trees(ta: dict[str, Entry], tb: dict[str, Entry], ha: set[str] = fro
                 continue
             diffs.append(f"only in {'rewritten' if a is None else 'original'}: {path}")
             continue
-        if a.kind != b.kind:
+        ca, cb = _into_cache(path, a), _into_cache(path, b)
+        if ca and cb:
+            # An environment linked to a cache (uv's symlink mode): the cache's entry names vary
+            # between builds; what matters is whether the link resolves in its own image.
+            if (ca in ha) != (cb in hb):
+                diffs.append(f"symlink into a cache folder resolves in one image only: {path} -> {ca if ca in ha else cb}")
+        elif a.kind != b.kind:
             diffs.append(f"type {a.kind} != {b.kind}: {path}")
         elif a.content != b.content:
             diffs.append(f"{'target' if a.kind == 'symlink' else 'content'} differs: {path}")
@@ -454,11 +461,13 @@ def compare_trees(ta: dict[str, Entry], tb: dict[str, Entry], ha: set[str] = fro
             diffs.append(f"owner {a.uid}:{a.gid} != {b.uid}:{b.gid}: {path}")
     # A mount keeps a cache out of the image; the rewrite must never keep more there than the
     # original (a cache it failed to mount, files of lower layers the original deleted).
-    kept = sorted(set(hb) - set(ha))
+    # (Per cache folder: the names of the entries in a cache vary between builds.)
+    filled = {_CACHE_CONTENT_RE.match(p).group(1) for p in ha}
+    kept = sorted(p for p in hb if _CACHE_CONTENT_RE.match(p).group(1) not in filled)
     diffs += [f"only in rewritten, inside a cache folder: {p}" for p in kept[:20]]
     if len(kept) > 20:
         diffs.append(f"only in rewritten, inside a cache folder: {len(kept) - 20} more")
-    return diffs + list(dict.fromkeys(_dangling(ta, ha, hb) + _dangling(tb, hb, ha)))
+    return diffs
 
 
 # --- the code-only change ------------------------------------------------------------------
