@@ -2,10 +2,15 @@
 
 Targets per tool (each project's documented default, moved by its variables when the Dockerfile sets
 them to a known value): pip ``~/.cache/pip`` (``PIP_CACHE_DIR``), uv ``~/.cache/uv`` (``UV_CACHE_DIR``),
-poetry ``~/.cache/pypoetry`` (``POETRY_CACHE_DIR``), pipenv ``~/.cache/pipenv`` (``PIPENV_CACHE_DIR``)
+poetry ``~/.cache/pypoetry/{cache,artifacts}`` (``POETRY_CACHE_DIR``; only the download caches of the
+folder, ``profile.Cache.mount``, unless the RUN deletes the whole folder), pipenv ``~/.cache/pipenv`` (``PIPENV_CACHE_DIR``)
 and pip's, pdm ``~/.cache/pdm`` (``PDM_CACHE_DIR``), conda/mamba/micromamba ``<root prefix>/pkgs``
 (``CONDA_PKGS_DIRS``, ``MAMBA_ROOT_PREFIX``); ``~/.cache`` is ``$XDG_CACHE_HOME`` when set, ``~`` is
-``$HOME`` or the home of the user that runs the RUN (``dockfix.users``), whose uid/gid go on the mount.
+``$HOME`` or the home of the user that runs the RUN (``dockfix.users``), whose uid/gid go on the mount;
+a non-root user makes the folder first (``cache_checks.home_mkdir``). Only on base images dockfix knows.
+Settings that would keep run-time files in the cache (uv symlink mode, pdm's install cache, poetry's
+virtualenvs.path) refuse, and so does a removal whose folder lower layers may have filled
+(``cache_checks``).
 
 In the same RUN, what would defeat the mount goes: ``--no-cache-dir``, ``uv --no-cache``, ``poetry
 --no-cache``, ``pip cache purge``, ``uv cache clean``, ``poetry``/``pdm cache clear``, ``conda clean`` of
