@@ -39,6 +39,10 @@ class Cache:
     config_keys: tuple[str, ...] = ()
     config_files: tuple[str, ...] = ()  # project configuration files that may set them
     config_sub: str | None = None  # the subcommand that writes configuration
+    # Commands that keep an environment the image may use at run time inside the cache folder:
+    # (subcommand, options that make it do so; () for always), and programs that always do.
+    envs_in_cache: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    env_programs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,13 @@ PROFILE = Profile(
             # line (dockfix adds --link-mode=copy) or by UV_LINK_MODE.
             config_keys=("cache-dir",),
             config_files=("uv.toml", "pyproject.toml"),
+            # Ephemeral environments (uvx, uv run --with/--script/--isolated) live in the cache;
+            # warmed at build time, a later run reuses them.
+            envs_in_cache=(
+                ("tool run", ()),
+                ("run", ("--with", "--with-requirements", "--with-editable", "--script", "--isolated", "--no-project")),
+            ),
+            env_programs=("uvx",),
         ),
     ),
     uses={

@@ -49,6 +49,15 @@ def setting_refusal(facts, inst: Instruction, invs, keys) -> str | None:
                 for value in inv.option_values(option):
                     if value not in safe:
                         return f"{inv.program} is given {option} {value}: the environment would point into the cache a mount hides"
+        for inv in invs:
+            program = inv.command.words[0].value.rpartition("/")[2] if inv.command.words else ""
+            keeps = program in cache.env_programs or any(
+                inv.tool in cache.tools and inv.sub == sub and (not options or any(n in options for n, _, _ in inv.options))
+                for sub, options in cache.envs_in_cache
+            )
+            if keeps:
+                text = " ".join(w.raw for w in inv.command.words)
+                return f"'{text}' keeps its environment in the cache folder, which a mount would hide from the image"
         why = _config_commands(facts, inst, cache) or _config_files(facts, inst, cache)
         if why:
             return why
