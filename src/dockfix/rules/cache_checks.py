@@ -233,7 +233,9 @@ def same_run_refusal(facts, inst: Instruction, folder: str, what: str, cache_dir
     return None
 
 
-def _run_may_write(facts, run: Instruction, folder: str, cache_dir, extra_mounts=(), skip=()) -> bool:
+def _run_may_write(facts, run: Instruction, folder: str, cache_dir, extra_mounts=(), skip=(), homes_made=False) -> bool:
+    """May ``run`` leave files in ``folder``? ``homes_made``: account commands count only when the
+    home they make is inside the folder (making /home/app makes no /home/app/.cache)."""
     invs = facts.invocations(run)
     if invs is None:
         return True
@@ -279,7 +281,7 @@ def _run_may_write(facts, run: Instruction, folder: str, cache_dir, extra_mounts
         name = posixpath.basename(cmd.words[0].value)
         if name in ACCOUNT_COMMANDS:
             home = [w.value for w in cmd.words if w.value.startswith("/")]
-            if any(_touches(h, folder) for h in home):
+            if any(under(h, folder) if homes_made else _touches(h, folder) for h in home):
                 return True
             continue
         if name in PATH_COMMANDS or inv.tool == "rm":
@@ -304,7 +306,7 @@ def _mount_targets(inst: Instruction) -> list[str]:
 # --- a non-root user's cache mount ------------------------------------------------------------------
 
 
-def home_mkdir(facts, inst: Instruction, account: Account, targets: list[str]) -> list[str] | str:
+def home_mkdir(facts, inst: Instruction, account: Account, targets: list[str], cache_dir) -> list[str] | str:
     """The folders to make as the user before the RUN, so that BuildKit creates no root-owned
     folders for the mounts (it makes a mount's missing parents as root, and Docker 20.10's BuildKit
     leaves them in the image); a string says why that cannot be done."""
@@ -321,8 +323,34 @@ def home_mkdir(facts, inst: Instruction, account: Account, targets: list[str]) -
     outside = [t for t in targets if not any(under(t, d) and t != d for d in owned)]
     if outside:
         return f"the cache folder {outside[0]} is not inside a folder known to belong to the user, so who may create its parent folders is not known"
+    # The folders mkdir creates must not exist already as another user's: an earlier instruction
+    # run as someone else (or a COPY) that may have written there would make the mkdir fail.
+    for t in targets:
+        base = next(d for d in owned if under(t, d) and t != d)
+        top = posixpath.join(base, posixpath.relpath(t, base).split("/", 1)[0])
+        why = _foreign_writes(facts, inst, account, top, cache_dir)
+        if why:
+            return why
     made = _already_made(facts, inst, account)
     return [t for t in targets if t not in made]
+
+
+def _foreign_writes(facts, inst: Instruction, account: Account, folder: str, cache_dir) -> str | None:
+    df = facts.df
+    for k in chain(df, facts.index(inst)):
+        prior = df.instructions[k]
+        st = facts.states[k]
+        if prior.keyword in ("COPY", "ADD"):
+            parts = copy_parts(prior)
+            dest = join(st.workdir, st.expand(parts[1])[0]) if parts else None
+            if dest is None or "@" in dest or "${" in dest or under(dest, folder) or (
+                under(folder, dest) and _may_bring(facts, prior, parts[0], st, posixpath.relpath(folder, dest))
+            ):
+                return f"the {prior.keyword} at line {prior.lineno} may have made {folder} for another user, so the user may not be able to make the cache folder"
+        elif prior.keyword == "RUN" and who(facts, prior) != account:
+            if _run_may_write(facts, prior, folder, cache_dir, homes_made=True):
+                return f"the RUN at line {prior.lineno} runs as another user and may have made {folder}, so the user may not be able to make the cache folder"
+    return None
 
 
 def _already_made(facts, inst: Instruction, account: Account) -> set[str]:

@@ -260,7 +260,7 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
             mounts.append(mount_flag(folder, account))
     mkdirs: list[str] = []
     if mounts and account.uid != 0:
-        made = home_mkdir(facts, inst, account, [m.split("target=", 1)[1].split(",", 1)[0] for m in mounts])
+        made = home_mkdir(facts, inst, account, [m.split("target=", 1)[1].split(",", 1)[0] for m in mounts], cache_dir)
         if isinstance(made, str):
             return refuse(
                 f"{tools} runs as the non-root user {describe(account)} and {made} (BuildKit creates a cache "
