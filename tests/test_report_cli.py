@@ -51,7 +51,7 @@ def test_each_files_explanations_follow_its_diff(tmp_path, jobs, files):
     assert out.endswith(f"{files} files would change.\n  DF001: {files} would fix\n  DF002: {files} would fix\n")
 
 
-BASES = [b"golang:1.22@sha256:0d7a9b3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c", b"node:20-bookworm-slim",
+BASES = [b"golang:1.22@sha256:0d7a9b3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c", b"alpine:3.20",
          b"base", b"${BASE_IMAGE}", b"ghcr.io/acme/builder:latest", b"python:${PYTHON_VERSION}"]
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from dockfix.verify import _IGNORED_RE, parse_progress, simulate_code_change, strip_syntax, verify_main
+from dockfix.verify import is_ignored, parse_progress, simulate_code_change, strip_syntax, verify_main
 
 PROGRESS = """\
 #1 [internal] load build definition from original.Dockerfile
@@ -49,9 +49,13 @@ def test_parse_progress_steps_cache_and_install_steps():
 @pytest.mark.parametrize(
     "path, ignored",
     [
-        ("/root/.cache", True),
+        ("/root/.cache", False),  # cache folders and their parents are compared (owner, mode)
+        ("/root/.cache/pip", False),
         ("/root/.cache/pip/http/a", True),
         ("/home/app/.cache/pip/x", True),
+        ("/opt/app-root/src/.cache/uv/archive-v0/x", True),
+        ("/root/.cache/pypoetry/artifacts/a/b.whl", True),
+        ("/root/.cache/pypoetry/virtualenvs/app-py3.11/bin/python", False),  # the image's environment
         ("/usr/local/lib/python3.11/site-packages/flask/__pycache__", True),
         ("/app/x.pyc", True),
         ("/tmp", False),  # the folder itself (mode 1777) is compared, its contents not
@@ -68,7 +72,7 @@ def test_parse_progress_steps_cache_and_install_steps():
     ],
 )
 def test_ignored_paths(path, ignored):
-    assert bool(_IGNORED_RE.match(path)) is ignored
+    assert is_ignored(path) is ignored
 
 
 def test_strip_syntax_keeps_other_directives_and_bom():

@@ -29,9 +29,10 @@ class Account:
     uid: int | None  # None: not certain
     gid: int | None
     home: str | None
+    home_made: bool = False  # the home exists and belongs to the user (created with the account)
 
 
-ROOT = Account("root", 0, 0, "/root")
+ROOT = Account("root", 0, 0, "/root", True)
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,19 @@ class Image:
     user: Account  # the image's default USER
     env: Mapping[str, str] = field(default_factory=dict)
     conda_root: str | None = None  # the conda root prefix (package cache: <root>/pkgs)
+    owned: tuple[str, ...] = ()  # folders that exist and belong to the image's default user
+    # Every known image leaves its installers' cache folders empty (pip installed with
+    # --no-cache-dir, conda/mamba clean --all after installing): nothing below a RUN's own layer
+    # is in a cache folder unless the Dockerfile put it there.
 
 
-_MAMBAUSER = Account("mambauser", 57439, 57439, "/home/mambauser")
-_JOVYAN = Account("jovyan", 1000, 100, "/home/jovyan")
+_MAMBAUSER = Account("mambauser", 57439, 57439, "/home/mambauser", True)
+_JOVYAN = Account("jovyan", 1000, 100, "/home/jovyan", True)
 _JUPYTER = Image(
     _JOVYAN,
     {"NB_USER": "jovyan", "NB_UID": "1000", "NB_GID": "100", "HOME": "/home/jovyan", "CONDA_DIR": "/opt/conda"},
     "/opt/conda",
+    ("/home/jovyan", "/opt/conda"),  # fix-permissions gives CONDA_DIR to NB_USER
 )
 _CONDA = Image(ROOT, {}, "/opt/conda")
 # Prefix match on the image reference (lower case). Sources: mamba-org/micromamba-docker's Dockerfile
@@ -60,6 +66,7 @@ KNOWN_IMAGES: dict[str, Image] = {
         _MAMBAUSER,
         {"MAMBA_USER": "mambauser", "MAMBA_USER_ID": "57439", "MAMBA_USER_GID": "57439", "MAMBA_ROOT_PREFIX": "/opt/conda"},
         "/opt/conda",
+        ("/home/mambauser", "/opt/conda"),  # the root prefix is made and chowned to MAMBA_USER
     ),
     "jupyter/": _JUPYTER,
     "quay.io/jupyter/": _JUPYTER,
@@ -69,40 +76,81 @@ KNOWN_IMAGES: dict[str, Image] = {
     "condaforge/mambaforge": _CONDA,
 }
 
+# Images whose Dockerfiles set no USER, no HOME and none of the installers' cache variables: they
+# run as root with HOME=/root. Docker Official Images (``library/``; repository names without a
+# namespace) of the distributions and language runtimes Python projects build on, and vendor images
+# documented to run as root. Any other image may set USER and ENV HOME (Red Hat UBI/s2i images run as
+# uid 1001 with HOME=/opt/app-root/src): dockfix does not assume root for it.
+ROOT_IMAGES = frozenset({
+    "python", "pypy", "debian", "ubuntu", "buildpack-deps", "alpine", "busybox", "node", "golang", "rust",
+    "fedora", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux", "ghcr.io/astral-sh/uv",
+    "nvidia/cuda",
+})
+_ROOT_IMAGE = Image(ROOT)
+_MIRRORS = ("docker.io/library/", "docker.io/", "library/", "public.ecr.aws/docker/library/", "mirror.gcr.io/library/")
+
 # Images known to be Debian or Ubuntu unless the tag says otherwise (alpine, windows).
 _DEBIAN_REPOSITORIES = ("python", "debian", "ubuntu", "buildpack-deps")
-_UV_DEBIAN_TAG = re.compile(r"bookworm|trixie|bullseye|debian")
-_DEBIAN_CODENAME = re.compile(r"\b(trixie|bookworm|bullseye|buster|jammy|noble|focal)\b")
+# Debian and Ubuntu codenames (and the distribution names) in a tag: node:20-bookworm-slim,
+# nvidia/cuda:12.4.1-runtime-ubuntu22.04, ghcr.io/astral-sh/uv:python3.12-trixie-slim.
+_DEBIAN_CODENAME = re.compile(
+    r"(?<![a-z])(jessie|stretch|buster|bullseye|bookworm|trixie|forky|debian|"
+    r"xenial|bionic|focal|jammy|noble|oracular|plucky|questing|ubuntu)(?![a-z])"
+)
+_NOT_DEBIAN_TAG = re.compile(r"alpine|windows|nanoserver|servercore")
 
 
 def _repository_and_tag(base: str) -> tuple[str, str]:
     ref = base.lower().split("@", 1)[0]
     repository, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
-    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+    for prefix in _MIRRORS:
         repository = repository.removeprefix(prefix)
     return repository, tag
 
 
-def known_image(base: str) -> Image | None:
+def _declared(base: str, prefixes) -> bool:
     ref = base.lower()
-    return next((img for prefix, img in KNOWN_IMAGES.items() if ref.startswith(prefix)), None)
+    return any(ref.startswith(p.lower()) for p in prefixes)
 
 
-def is_debian(base: str) -> bool:
-    """Is the external base image known to be Debian or Ubuntu?"""
+def known_image(base: str, declared_root=()) -> Image | None:
+    """What dockfix knows the external base image provides; None for an image it does not know.
+
+    ``declared_root``: image-reference prefixes the user declares to run as root with no HOME or
+    cache variable set (a hook for configuration; the built-in list is ``ROOT_IMAGES``).
+    """
+    ref = base.lower()
+    image = next((img for prefix, img in KNOWN_IMAGES.items() if ref.startswith(prefix)), None)
+    if image is not None:
+        return image
+    repository, _ = _repository_and_tag(base)
+    if "$" not in repository and (repository in ROOT_IMAGES or _declared(base, declared_root)):
+        return _ROOT_IMAGE
+    return None
+
+
+def is_debian(base: str, declared=()) -> bool:
+    """Is the external base image known to be Debian or Ubuntu?
+
+    Known repositories (python, debian, ubuntu, buildpack-deps), or a Debian or Ubuntu codename in
+    the tag of any image, unless the tag names another system (alpine, windows). ``declared``:
+    image-reference prefixes the user declares Debian or Ubuntu (a hook for configuration).
+    """
     repository, tag = _repository_and_tag(base)
-    if "$" in repository or "alpine" in tag or "windows" in tag or "nanoserver" in tag:
+    if "$" in repository:
         return False
-    if "$" in tag:
-        # python:${VERSION}-slim-bookworm: a build argument may change the version, but the
-        # literal Debian codename (or python's Debian-only "-slim" variant) stays.
-        literal = re.sub(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*", "", tag)
-        return repository in _DEBIAN_REPOSITORIES and (
-            bool(_DEBIAN_CODENAME.search(literal)) or (repository == "python" and literal.endswith("-slim"))
-        )
-    if repository in _DEBIAN_REPOSITORIES:
+    if _declared(base, declared):
         return True
-    return repository == "ghcr.io/astral-sh/uv" and bool(_UV_DEBIAN_TAG.search(tag))
+    if _NOT_DEBIAN_TAG.search(tag):
+        return False
+    # python:${VERSION}-slim-bookworm: a build argument may change the version, but the literal
+    # Debian codename (or python's Debian-only "-slim" variant) stays.
+    literal = re.sub(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*", "", tag)
+    if _DEBIAN_CODENAME.search(literal):
+        return True
+    if "$" in tag:
+        return repository == "python" and literal.endswith("-slim")
+    return repository in _DEBIAN_REPOSITORIES
 
 
 # --- the stage chain ------------------------------------------------------------------------------
@@ -299,6 +347,7 @@ def _record(accounts: _Accounts, program: str, words: list[str]) -> None:
             uid=_int(opts["-u"]) if "-u" in opts else old.uid,
             gid=accounts.gid_of(opts["-g"]) if "-g" in opts else old.gid,
             home=opts.get("-d", old.home),
+            home_made=old.home_made and ("-d" not in opts or "-m" in opts),
         )
         return
     account = _new_account(accounts, program, words)
@@ -313,7 +362,8 @@ def _new_account(accounts: _Accounts, program: str, words: list[str]) -> Account
             return None
         opts, (name,) = parsed
         home = opts.get("-d") or posixpath.join(opts.get("-b") or "/home", name)
-        return Account(name, _int(opts.get("-u")), accounts.gid_of(opts.get("-g")), home)
+        # Without -m the home is made only where login.defs says CREATE_HOME (not on Debian).
+        return Account(name, _int(opts.get("-u")), accounts.gid_of(opts.get("-g")), home, "-m" in opts)
     if any(w.startswith("--") for w in words) or not any(w.startswith("-") for w in words):
         parsed = _getopt(words, _DEBIAN_ADDUSER)  # Debian's adduser
         if parsed is None or len(parsed[1]) != 1:
@@ -322,12 +372,15 @@ def _new_account(accounts: _Accounts, program: str, words: list[str]) -> Account
         # A system user's default home changed between adduser versions (/home/NAME, /nonexistent).
         home = opts.get("--home") or (None if "--system" in opts else "/home/" + name)
         gid = _int(opts.get("--gid")) if "--gid" in opts else accounts.gid_of(opts.get("--ingroup"))
-        return Account(name, _int(opts.get("--uid")), gid, home)
+        # A system user's home is made only when --home names it.
+        made = "--no-create-home" not in opts and ("--system" not in opts or "--home" in opts)
+        return Account(name, _int(opts.get("--uid")), gid, home, made)
     parsed = _getopt(words, _BUSYBOX_ADDUSER)  # BusyBox (Alpine): adduser -D -u 1000 -G app -h /home/app app
     if parsed is None or len(parsed[1]) != 1:
         return None
     opts, (name,) = parsed
-    return Account(name, _int(opts.get("-u")), accounts.gid_of(opts.get("-G")), opts.get("-h") or "/home/" + name)
+    home = opts.get("-h") or "/home/" + name
+    return Account(name, _int(opts.get("-u")), accounts.gid_of(opts.get("-G")), home, "-H" not in opts)
 
 
 _ACCOUNT_PROGRAMS = ("useradd", "adduser", "groupadd", "addgroup", "usermod")
@@ -355,23 +408,30 @@ def _accounts(facts, indexes: list[int], image: Image | None) -> _Accounts:
 # --- who runs an instruction ----------------------------------------------------------------------
 
 
-def who(facts, inst: Instruction) -> Account | str:
-    """The account that runs ``inst``; a string says why it is not known."""
+def who(facts, inst: Instruction, declared_root=()) -> Account | str:
+    """The account that runs ``inst``; a string says why it is not known.
+
+    With no USER in the stage chain, only a base image dockfix knows (``known_image``; the user's
+    ``declared_root`` prefixes) tells the user: any other image may set a non-root USER.
+    """
     df = facts.df
     idx = facts.index(inst)
     indexes = chain(df, idx)
     state = facts.state(inst)
-    image = known_image(state.base)
+    image = known_image(state.base, declared_root)
     user_idx = next((k for k in reversed(indexes) if df.instructions[k].keyword == "USER"), None)
     if user_idx is None:
         if image is not None:
             return image.user
-        if state.is_root():
-            return ROOT
         if state.is_root() is None:
             return "the base image is a variable, so the user that runs the RUN is not known"
         known = next((u for p, u in NON_ROOT_BASES.items() if state.base.lower().startswith(p)), None)
-        return f"the base image runs as the non-root user {known or '(unnamed)'}, whose uid and home are not known"
+        if known is not None or not state.is_root():
+            return f"the base image runs as the non-root user {known or '(unnamed)'}, whose uid and home are not known"
+        return (
+            f"the base image {state.base} is not one dockfix knows, so the user that runs the RUN (the image's "
+            "USER) and its home are not known"
+        )
     raw = df.instructions[user_idx].args.strip()
     spec = expand(facts.states[user_idx], raw)
     if not spec:

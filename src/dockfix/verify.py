@@ -28,6 +28,7 @@ from pathlib import Path
 from .buildkit import (  # noqa: F401  (public here too: the integration tests and the benchmark)
     _IGNORED_RE,
     BUILD_TIMEOUT,
+    CACHE_FOLDERS,
     CONFIG_KEYS,
     IGNORED,
     INSTALL_RE,
@@ -41,8 +42,10 @@ from .buildkit import (  # noqa: F401  (public here too: the integration tests a
     build,
     build_error,
     compare_images,
+    compare_trees,
     image_config,
     image_tree,
+    is_ignored,
     parse_progress,
     strip_syntax,
 )

@@ -14,6 +14,15 @@ PROFILE = Profile(
         prefix_env=("CONDA_PREFIX", "MAMBA_ROOT_PREFIX", "CONDA_ROOT"),
         site=("/etc/conda/.condarc", "/etc/conda/condarc", "/etc/conda/condarc.d", "/var/lib/conda/.condarc", "/var/lib/conda/condarc", "/var/lib/conda/condarc.d"),
     )},
-    caches=(Cache("conda", "CONDA_PKGS_DIRS", None, ("conda",)),),
+    caches=(
+        Cache(
+            "conda", "CONDA_PKGS_DIRS", None, ("conda",),
+            # Environments hard-link (or copy) from the package cache; with always_softlink they
+            # would point into it.
+            link_env=(("CONDA_ALWAYS_SOFTLINK", frozenset({"0", "false", "False", "no"})),),
+            config_keys=("always_softlink", "pkgs_dirs"),
+            config_sub="config",
+        ),
+    ),
     uses={"conda": (frozenset({"install", "create", "update", "env create", "env update"}), ("conda",))},
 )

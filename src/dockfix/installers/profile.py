@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Cache:
-    """One download cache."""
+    """One download cache, and what a cache mount over it would hide from the image."""
 
     key: str
     dir_env: str  # the variable that moves it
@@ -26,6 +26,23 @@ class Cache:
     off_env: str | None = None  # the variable that disables it
     off_options: tuple[str, ...] = ()  # canonical options that disable it
     purges: tuple[str, ...] = ()  # subcommands of its tools that empty it
+    # Subfolders of the cache folder that are pure download caches, mounted one by one; ("",) is the
+    # whole folder. Everything else in the folder may be needed at run time and stays in the image.
+    mount: tuple[str, ...] = ("",)
+    keeps: tuple[str, ...] = ()  # subfolders the image needs at run time by default (never mounted)
+    # Settings that make the installer keep run-time files in the mounted folders (an environment
+    # linked to the cache) or move the cache: (variable, values known not to), per setting.
+    link_env: tuple[tuple[str, frozenset[str]], ...] = ()
+    link_options: tuple[tuple[str, frozenset[str]], ...] = ()  # canonical option, values known safe
+    # Configuration keys (in the tool's configuration files or set with ``<tool> config``) that move
+    # the cache, change what it holds, or put a kept folder under a mounted one.
+    config_keys: tuple[str, ...] = ()
+    config_files: tuple[str, ...] = ()  # project configuration files that may set them
+    config_sub: str | None = None  # the subcommand that writes configuration
+    # Commands that keep an environment the image may use at run time inside the cache folder:
+    # (subcommand, options that make it do so; () for always), and programs that always do.
+    envs_in_cache: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    env_programs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

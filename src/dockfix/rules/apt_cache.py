@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from ..analysis import under
 from ..edits import comment_block_start, lines_text
+from ..installers import apt
 from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell import Invocation
 from ..users import chain, describe, is_debian, who
-from .cache_mount import (
+from .mounts import (
     Removals,
     add_mounts_edit,
     existing_targets,
@@ -33,11 +34,10 @@ CODE = "DF004"
 NAME = "apt-cache-mount"
 SUMMARY = "add BuildKit cache mounts for apt's caches on Debian/Ubuntu bases, with docker-clean disabled once"
 
-TARGETS = ("/var/cache/apt", "/var/lib/apt")
-INSTALLS = frozenset({"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"})
-CLEANS = frozenset({"clean", "autoclean"})
-# The BuildKit reference (frontend/dockerfile/docs/reference.md, "RUN --mount=type=cache"), verbatim.
-HOOK = "RUN rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache"
+TARGETS = apt.CACHES
+INSTALLS = apt.INSTALLS
+CLEANS = apt.CLEANS
+HOOK = apt.KEEP_DOWNLOADS
 UNREADABLE_APT = re.compile(r"\bapt(-get)?\b[^\n]*\binstall\b")
 
 
@@ -56,7 +56,7 @@ def _apt(invs: list[Invocation]) -> list[Invocation]:
 def _hook_present(facts, inst: Instruction) -> bool:
     df = facts.df
     return any(
-        df.instructions[k].keyword == "RUN" and "docker-clean" in df.instructions[k].args
+        df.instructions[k].keyword == "RUN" and apt.HOOK_FILE in df.instructions[k].args
         for k in chain(df, facts.index(inst))
     )
 

@@ -2,10 +2,15 @@
 
 Targets per tool (each project's documented default, moved by its variables when the Dockerfile sets
 them to a known value): pip ``~/.cache/pip`` (``PIP_CACHE_DIR``), uv ``~/.cache/uv`` (``UV_CACHE_DIR``),
-poetry ``~/.cache/pypoetry`` (``POETRY_CACHE_DIR``), pipenv ``~/.cache/pipenv`` (``PIPENV_CACHE_DIR``)
+poetry ``~/.cache/pypoetry/{cache,artifacts}`` (``POETRY_CACHE_DIR``; only the download caches of the
+folder, ``profile.Cache.mount``, unless the RUN deletes the whole folder), pipenv ``~/.cache/pipenv`` (``PIPENV_CACHE_DIR``)
 and pip's, pdm ``~/.cache/pdm`` (``PDM_CACHE_DIR``), conda/mamba/micromamba ``<root prefix>/pkgs``
 (``CONDA_PKGS_DIRS``, ``MAMBA_ROOT_PREFIX``); ``~/.cache`` is ``$XDG_CACHE_HOME`` when set, ``~`` is
-``$HOME`` or the home of the user that runs the RUN (``dockfix.users``), whose uid/gid go on the mount.
+``$HOME`` or the home of the user that runs the RUN (``dockfix.users``), whose uid/gid go on the mount;
+a non-root user makes the folder first (``cache_checks.home_mkdir``). Only on base images dockfix knows.
+Settings that would keep run-time files in the cache (uv symlink mode, pdm's install cache, poetry's
+virtualenvs.path) refuse, and so does a removal whose folder lower layers may have filled
+(``cache_checks``).
 
 In the same RUN, what would defeat the mount goes: ``--no-cache-dir``, ``uv --no-cache``, ``poetry
 --no-cache``, ``pip cache purge``, ``uv cache clean``, ``poetry``/``pdm cache clear``, ``conda clean`` of
@@ -21,27 +26,30 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import env_pairs, under
-from ..edits import (
-    delete_expect,
-    logical_to_physical,
-    remove_instruction,
-    rewrite_instruction,
-    word_span,
-)
+from ..analysis import _VAR, env_pairs, under
+from ..edits import comment_block_start, delete_expect, lines_text, remove_instruction, rewrite_instruction, word_span
 from ..installers import CACHES, USES
-from ..model import Applicability, Edit, Fix, Instruction, Skip
+from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell import Invocation, split_commands
-from ..users import UNKNOWN, Account, chain, describe, env, expand, known_image, who
+from ..users import UNKNOWN, Account, chain, describe, env, known_image, who
+from .cache_checks import home_mkdir, lower_layers_refusal, same_run_refusal, setting_refusal
+from .mounts import (
+    Removals,
+    add_mounts_edit,
+    existing_targets,
+    frontend_refusal,
+    mount_flag,
+    planned_runs,
+    shell_refusal,
+    syntax_edit,
+)
 
 CODE = "DF002"
 NAME = "cache-mount"
 SUMMARY = "add a BuildKit cache mount for the package cache of pip, uv, poetry, pipenv, pdm and conda, and drop what defeats it"
 
-SYNTAX_LINE = "# syntax=docker/dockerfile:1"
 LINK_MODE = "--link-mode=copy"
 LINK_MODE_SUBCOMMANDS = ("sync", "add", "run", "pip install", "pip sync", "tool install")
-POSIX_SHELLS = re.compile(r"^(/usr)?/bin/(sh|bash|dash|ash)$")
 MOVERS = ("XDG_CACHE_HOME", "HOME", "MAMBA_ROOT_PREFIX")
 # ``conda clean`` options that touch only the package cache (index cache, locks, packages, tarballs,
 # logs: all under <root>/pkgs), so that with the cache mounted the command no longer changes the image.
@@ -52,182 +60,6 @@ CONDA_CLEAN_PKGS = frozenset(
 UNREADABLE_INSTALL = re.compile(
     r"\b(pip3?|uv|poetry|pipenv|pdm|conda|mamba|micromamba)\b[^\n]*\b(install|sync|add|create|update|download|wheel)\b"
 )
-
-
-# --- helpers shared with DF004 -------------------------------------------------------------------
-
-
-def mount_options(value: str) -> dict[str, str]:
-    out = {}
-    for part in value.split(","):
-        key, _, val = part.partition("=")
-        out[key.strip().lower()] = val.strip()
-    return out
-
-
-def cache_mount_targets(inst: Instruction) -> list[str]:
-    targets = []
-    for flag in inst.flags:
-        if flag.name == "--mount" and flag.value:
-            opts = mount_options(flag.value)
-            if opts.get("type") == "cache":
-                targets.append(opts.get("target") or opts.get("dst") or opts.get("destination") or "")
-    return targets
-
-
-def existing_targets(facts, inst: Instruction) -> list[str] | None:
-    """The targets of the RUN's cache mounts, variables expanded as BuildKit does; None if unknown."""
-    state = facts.state(inst)
-    targets = [expand(state, t) for t in cache_mount_targets(inst)]
-    return None if None in targets else targets
-
-
-def old_frontend(syntax: str) -> bool:
-    """Does a ``# syntax=`` value pin a Dockerfile frontend older than 1.2 (no RUN --mount)?"""
-    m = re.search(r"docker/dockerfile(?:-upstream)?:(\d+)(?:\.(\d+))?", syntax)
-    if not m or m.group(2) is None:
-        return False
-    return (int(m.group(1)), int(m.group(2))) < (1, 2)
-
-
-def command_spans(script: str, invs: list[Invocation], i: int, j: int) -> list[tuple[int, int]]:
-    """Script spans that each remove commands i..j (adjacent) with one operator that joins them, best
-    first; none when that is not safe (one of them or a neighbour is part of a compound command)."""
-    first, last = invs[i].command, invs[j].command
-    around = [invs[k].command for k in range(max(i - 1, 0), min(j + 2, len(invs)))]
-    if any(c.compound for c in around) or any(invs[k].command.op_after not in ("&&", ";") for k in range(i, j)):
-        return []
-    spans = []
-    if last.op_after in ("&&", ";") and j + 1 < len(invs) and first.op_before in (None, last.op_after):
-        spans.append((first.start, script.find(last.op_after, last.end) + len(last.op_after)))
-    if first.op_before in ("&&", ";"):
-        prev_end = invs[i - 1].command.end
-        spans.append((prev_end + script[prev_end : first.start].find(first.op_before), last.end))
-    return spans
-
-
-@dataclass
-class Removals:
-    """What defeats a mount in one RUN: logical spans to delete and their description."""
-
-    inst: Instruction
-    lines: tuple[str, ...]  # the file's physical lines
-    escape: str
-    script: str
-    offset: int
-    editable: bool
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    what: list[str] = field(default_factory=list)
-    commands: list[Invocation] = field(default_factory=list)
-
-    def word(self, w, label: str) -> None:
-        self.spans.append(word_span(self.inst, self.offset + w.start, self.offset + w.end) if self.editable else (0, 0))
-        self.what.append(label)
-
-    def command(self, inv: Invocation) -> None:
-        """Remove a whole command (``finish`` turns the commands into spans)."""
-        self.commands.append(inv)
-        self.what.append(f"'{self.script[inv.command.start : inv.command.end]}'")
-
-    def finish(self, invs: list[Invocation]) -> str | None:
-        """Spans for the removed commands, adjacent ones together; the reason when unsafe."""
-        if not self.editable:
-            return None
-        picked = sorted(invs.index(inv) for inv in self.commands)
-        groups: list[list[int]] = []
-        for k in picked:
-            if groups and groups[-1][-1] == k - 1:
-                groups[-1].append(k)
-            else:
-                groups.append([k])
-        for group in groups:
-            spans = [(self.offset + a, self.offset + b) for a, b in command_spans(self.script, invs, group[0], group[-1])]
-            if not spans:
-                text = self.script[invs[group[0]].command.start : invs[group[-1]].command.end]
-                return f"'{text}' empties the cache and cannot be removed safely here"
-            self.spans.append(word_span(self.inst, *min(spans, key=self._lines_left_cut)))
-        return None
-
-    def _lines_left_cut(self, span: tuple[int, int]) -> int:
-        """How many physical lines ``span`` cuts without emptying them ("a && \\ b && \\ c" loses
-        "b && ", "a \\ && b \\ && c" loses "&& b": both leave whole lines)."""
-        cut = 0
-        for line, c0, c1 in logical_to_physical(self.inst, *span):
-            text = self.lines[line]
-            left = (text[:c0] + text[c1:]).rstrip("\r\n").rstrip(" \t").removesuffix(self.escape)
-            cut += left.strip(" \t") != ""
-        return cut
-
-    def rm(self, invs: list[Invocation], matches, targets, homes: frozenset[str] = frozenset()) -> str | None:
-        """Remove the ``rm`` arguments ``matches(path)`` accepts (the whole command if all are).
-
-        Returns why the mounts cannot be added when another ``rm`` argument may reach one of the
-        ``targets``: a mount point cannot be removed, so that RUN would fail.
-        """
-        for inv in invs:
-            if inv.tool != "rm":
-                continue
-            hits = [w for w in inv.args if matches(w.value)]
-            for w in inv.args:
-                if w not in hits and may_reach(w.value, w.has_expansion, homes, targets):
-                    text = self.script[inv.command.start : inv.command.end]
-                    return f"'{text}' may delete a cache mount's folder ({w.raw}), which would fail the RUN"
-            if hits and len(hits) == len(inv.args):
-                self.command(inv)
-            else:
-                for w in hits:
-                    self.word(w, f"rm of {w.value}")
-        return None
-
-    def refusal(self, invs: list[Invocation]) -> str | None:
-        """Why the removals cannot be made (after every ``word``/``command``/``rm``), or None."""
-        if self.what and not self.editable:
-            return "the heredoc body defeats the cache (" + ", ".join(self.what) + "); dockfix never edits heredoc bodies"
-        return self.finish(invs)
-
-
-def add_mounts_edit(facts, inst: Instruction, mounts: list[str], removals: Removals, inserts=()) -> Edit:
-    """The RUN with ``mounts`` after its keyword, ``removals`` made and ``inserts`` (logical
-    offset, text) added."""
-    insert = None
-    if mounts:
-        insert = (inst.pieces[0][2] + len(inst.raw_keyword), " " + " ".join(mounts))
-    expect = delete_expect(inst, removals.spans, tuple(mounts), list(inserts))
-    return rewrite_instruction(facts.df, inst, expect, removals.spans, insert, list(inserts))
-
-
-def syntax_edit(df) -> Edit:
-    nl = "\r\n" if df.lines[0].endswith("\r\n") else "\n"
-    return Edit(0, 0, SYNTAX_LINE + nl, (), (SYNTAX_LINE,))
-
-
-def frontend_refusal(df) -> str | None:
-    syntax = df.directive("syntax")
-    if syntax is not None and old_frontend(syntax):
-        return f"the '# syntax={syntax}' directive pins a frontend older than 1.2, which has no RUN --mount"
-    return None
-
-
-def planned_runs(facts, plan_run):
-    """(RUN, plan) for each RUN that ``plan_run(facts, inst)`` has a plan for."""
-    for inst in facts.df.instructions:
-        if inst.keyword == "RUN":
-            p = plan_run(facts, inst)
-            if p is not None:
-                yield inst, p
-
-
-def shell_refusal(state) -> str | None:
-    if state.shell is not None and not (state.shell and POSIX_SHELLS.match(state.shell[0])):
-        return "a SHELL other than a POSIX shell is in force"
-    return None
-
-
-def mount_flag(target: str, account: Account, extra: str = "") -> str:
-    owner = ""
-    if account.uid:
-        owner = f",uid={account.uid}" + (f",gid={account.gid}" if account.gid is not None else "")
-    return f"--mount=type=cache,target={target}{extra}{owner}"
 
 
 # --- the plan for one RUN ---------------------------------------------------------------------------
@@ -241,6 +73,7 @@ class Plan:
     mounts: list[str] = field(default_factory=list)
     removals: Removals | None = None
     link_mode: tuple[int, ...] = ()  # logical offsets after which uv gets --link-mode=copy
+    mkdirs: list[str] = field(default_factory=list)  # folders a non-root user makes before the RUN
 
     @property
     def changes(self) -> bool:
@@ -360,14 +193,25 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     why = frontend_refusal(facts.df) or facts.builder_refusal[0]
     if why:
         return Plan(keys, why)
-    why = shell_refusal(facts.state(inst))
+    state = facts.state(inst)
+    why = shell_refusal(state)
     if why:
         return refuse(why)
-    watched = {CACHES[k].dir_env for k in keys} | {CACHES[k].off_env for k in keys if CACHES[k].off_env} | set(MOVERS)
+    if known_image(state.base) is None:
+        if state.is_root() is None:
+            return refuse("the base image is a variable, so who runs the RUN and where its cache is are not known")
+        return refuse(
+            f"the base image {state.base} is not one dockfix knows: it may set USER, HOME or the cache's "
+            "variables, so who runs the RUN and where its cache is are not known"
+        )
+    watched = (
+        {CACHES[k].dir_env for k in keys} | {CACHES[k].off_env for k in keys if CACHES[k].off_env} | set(MOVERS)
+        | {name for k in keys for name, _ in CACHES[k].link_env}
+    )
     for inv in invs:
         for w in inv.command.assignments:
             if w.value.split("=", 1)[0] in watched:
-                return refuse(f"the RUN sets {w.value.split('=', 1)[0]}, which moves or disables the cache")
+                return refuse(f"the RUN sets {w.value.split('=', 1)[0]}, which moves the cache, disables it or changes what it holds")
         if inv.tool == "other" and inv.command.words and inv.command.words[0].value in ("export", "source", "."):
             return refuse(f"the RUN changes its environment (export/source) before {tools} runs")
         if inv.tool in ("pip", "uv", "uv-pip") and inv.option_values("--cache-dir"):
@@ -380,33 +224,83 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     account = who(facts, inst)
     if isinstance(account, str):
         return refuse(account)
+    why = setting_refusal(facts, inst, invs, keys)
+    if why:
+        return refuse(why)
     text, offset, editable = script
     removals = Removals(inst, facts.df.lines, facts.df.escape, text, offset, editable)
     existing = existing_targets(facts, inst)
     if existing is None:
         return refuse("a cache mount of the RUN has a target with a variable not known here")
+    homes = {account.home} if account.home else set()
+    deleted = [p for inv in invs if inv.tool == "rm" for p in (_abs(w.value, homes, state) for w in inv.args) if p]
     mounts: list[str] = []
-    targets: dict[str, str] = {}
+    targets: dict[str, str] = {}  # cache key -> its folder
+    mounted: list[str] = []  # the folders mounted
     for key in sorted(keys):
         target, why = cache_dir(facts, inst, key, invs, account)
         if why:
             return refuse(why)
         targets[key] = target
-        if any(covers(t, target, key) for t in existing):
-            continue
-        if account.uid is None:
+        # Only the pure download caches of the folder, unless the RUN deletes the whole folder
+        # anyway (what the installer keeps there then never reaches the image either).
+        subs = CACHES[key].mount
+        if any(under(target, p) for p in deleted):
+            subs = ("",)
+        for sub in subs:
+            folder = posixpath.join(target, sub) if sub else target
+            mounted.append(folder)
+            if any(covers(t, folder, key) for t in existing):
+                continue
+            if account.uid is None:
+                return refuse(
+                    f"{tools} runs as the non-root user {describe(account)}, whose uid is not certain "
+                    "(a useradd/adduser without a uid gets one that depends on the image)"
+                )
+            mounts.append(mount_flag(folder, account))
+    mkdirs: list[str] = []
+    if mounts and account.uid != 0:
+        made = home_mkdir(facts, inst, account, [m.split("target=", 1)[1].split(",", 1)[0] for m in mounts], cache_dir)
+        if isinstance(made, str):
             return refuse(
-                f"{tools} runs as the non-root user {describe(account)}, whose uid is not certain "
-                "(a useradd/adduser without a uid gets one that depends on the image)"
+                f"{tools} runs as the non-root user {describe(account)} and {made} (BuildKit creates a cache "
+                "mount's missing parent folders as root, and some versions leave them in the image)"
             )
-        mounts.append(mount_flag(target, account))
-    why = _defeaters(removals, invs, keys, targets, account)
+        mkdirs = made
+    why, emptied = _defeaters(removals, invs, keys, targets, mounted, account, state)
     if why:
         return refuse(why)
+    removed = [i for i in invs if i in removals.commands or i.tool == "rm"]
+    for folder, what in emptied:
+        why = lower_layers_refusal(facts, inst, folder, what, cache_dir) or same_run_refusal(
+            facts, inst, folder, what, cache_dir, mounted, removed
+        )
+        if why:
+            return refuse(why)
     link_mode = ()
     if "uv" in keys and any(targets["uv"] in m for m in mounts) and env(facts, inst, "UV_LINK_MODE") is None and editable:
         link_mode = _link_mode_offsets(invs, offset)
-    return Plan(keys, mounts=mounts, removals=removals, link_mode=link_mode)
+    return Plan(keys, mounts=mounts, removals=removals, link_mode=link_mode, mkdirs=mkdirs)
+
+
+def _abs(value: str, homes: set[str], state=None) -> str | None:
+    """An ``rm`` argument as an absolute normalized path (``~``/``$HOME`` resolved, variables an
+    ENV of this file sets to a literal expanded), or None."""
+    for h in homes | {"/root"}:
+        value = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, value)
+    if state is not None:
+        value = _VAR.sub(lambda m: _env_literal(state, m), value)
+    value = re.sub(r"/\*?$", "", value)
+    if not value.startswith("/") or any(c in value for c in "$`*?[{"):
+        return None
+    return posixpath.normpath(value)
+
+
+def _env_literal(state, m: re.Match) -> str:
+    var = state.vars.get(m.group(1) or m.group(4))
+    if m.group(2) or var is None or var.is_arg or var.value is None:
+        return m.group(0)  # stays a variable: not a path dockfix knows
+    return var.value
 
 
 def _link_mode_offsets(invs: list[Invocation], offset: int) -> tuple[int, ...]:
@@ -428,7 +322,10 @@ def _link_mode_offsets(invs: list[Invocation], offset: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[str, str], account: Account) -> str | None:
+def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[str, str], mounted: list[str], account: Account, state):
+    """Plan the removal of what defeats the mounts: (why not, or None; [(folder, what)] for each
+    removed command that emptied a folder, whose files from lower layers would then stay)."""
+    emptied: list[tuple[str, str]] = []
     for key in sorted(keys):
         cache = CACHES[key]
         for inv in invs:
@@ -437,43 +334,35 @@ def _defeaters(removals: Removals, invs: list[Invocation], keys, targets: dict[s
             for name, _, word in inv.options:
                 if name in cache.off_options:
                     if not (word.value.startswith("--") or len(word.value) == 2):
-                        return f"'{word.value}' disables the cache and is grouped with other options"
+                        return f"'{word.value}' disables the cache and is grouped with other options", []
                     removals.word(word, word.value)
             if inv.sub in cache.purges:
                 removals.command(inv)
+                emptied.append((targets[key], removals.what[-1]))
             if inv.tool == "conda" and inv.sub == "clean" and key == "conda":
                 names = {n for n, _, _ in inv.options}
                 if not names & {"--all", "--packages", "--tarballs", "--force-pkgs-dirs"}:
                     continue
                 if not names <= CONDA_CLEAN_PKGS or inv.args:
-                    return f"'{removals.script[inv.command.start:inv.command.end]}' also cleans outside the package cache"
+                    return f"'{removals.script[inv.command.start:inv.command.end]}' also cleans outside the package cache", []
                 removals.command(inv)
+                emptied.append((targets[key], removals.what[-1]))
     homes = {account.home} if account.home else set()
     dot_caches = {posixpath.join(h, ".cache") for h in homes} | {"/root/.cache"}
 
-    def is_cache(path: str) -> bool:
-        for h in homes | {"/root"}:
-            path = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, path)
-        path = re.sub(r"/\*?$", "", path)
-        if not path.startswith("/"):
+    def is_cache(value: str) -> bool:
+        path = _abs(value, homes, state)
+        if path is None:
             return False
-        path = posixpath.normpath(path)
-        return path in dot_caches or any(under(path, t) for t in targets.values())
+        # Under a mounted folder the rm only empties the cache; ~/.cache or a whole cache folder
+        # (then mounted whole) held only what the mounts now keep out of the image.
+        hit = path in dot_caches or any(under(path, m) for m in mounted) or path in mounted
+        if hit:
+            emptied.append((path, f"'rm {value}'"))
+        return hit
 
-    return removals.rm(invs, is_cache, list(targets.values()), frozenset(homes)) or removals.refusal(invs)
-
-
-def may_reach(value: str, expands: bool, homes: set[str], targets) -> bool:
-    """Could ``rm`` of this argument reach a mount target (a mount point cannot be removed)?"""
-    for h in homes | {"/root"}:
-        value = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, value)
-    if expands:
-        prefix = re.split(r"[$`*?\[{~]", value, maxsplit=1)[0]
-        return not prefix.startswith("/") or any(t.startswith(prefix) or under(t, prefix.rstrip("/") or "/") for t in targets)
-    if not value.startswith("/"):
-        return False  # relative to the working directory: a mount target is absolute
-    path = posixpath.normpath(value)
-    return any(under(t, path) for t in targets)
+    why = removals.rm(invs, is_cache, mounted, frozenset(homes)) or removals.refusal(invs)
+    return why, emptied
 
 
 # --- the rule ----------------------------------------------------------------------------------------
@@ -484,11 +373,20 @@ def _skip(line: int, reason: str) -> Skip:
 
 
 def _edits(facts, inst: Instruction, p: Plan) -> list[Edit]:
-    return [add_mounts_edit(facts, inst, p.mounts, p.removals, [(at, " " + LINK_MODE) for at in p.link_mode])]
+    edits = []
+    if p.mkdirs:
+        # Made by the RUN's user before the mount, so BuildKit creates no root-owned folder.
+        line = "RUN mkdir -p " + " ".join(p.mkdirs)
+        at = comment_block_start(facts.df, inst)
+        edits.append(Edit(at, at, lines_text(facts.df, at, [line]), (Expect("RUN", (), tuple(line.split()[1:])),)))
+    edits.append(add_mounts_edit(facts, inst, p.mounts, p.removals, [(at, " " + LINK_MODE) for at in p.link_mode]))
+    return edits
 
 
 def _message(p: Plan) -> str:
     parts = []
+    if p.mkdirs:
+        parts.append("make " + ", ".join(p.mkdirs) + " as the RUN's user first")
     if p.mounts:
         parts.append("add a cache mount for " + ", ".join(m.split("target=", 1)[1].split(",", 1)[0] for m in p.mounts))
     if p.link_mode:

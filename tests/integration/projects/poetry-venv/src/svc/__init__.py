@@ -1,0 +1,6 @@
+import idna
+import six
+
+
+def main():
+    print(six.ensure_str(idna.encode("example.com")))

@@ -1,0 +1,4 @@
+import six
+from packaging.version import Version
+
+print(six.ensure_str(str(Version("1.0"))))

@@ -1,0 +1,58 @@
+"""users.py: which base images are known, and which are Debian or Ubuntu."""
+
+import pytest
+
+from dockfix.users import ROOT, is_debian, known_image
+
+
+@pytest.mark.parametrize(
+    "base, debian",
+    [
+        ("python:3.12-slim", True),
+        ("python:3.12-alpine", False),
+        ("node:20-bookworm-slim", True),
+        ("node:22.3.0-trixie-slim", True),
+        ("node:${NODE_VERSION}-bookworm-slim", True),
+        ("node:20-alpine", False),
+        ("node:20", False),  # no release in the tag: not known
+        ("nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", True),
+        ("mcr.microsoft.com/devcontainers/base:bullseye", True),
+        ("marketplace.gcr.io/google/ubuntu2204:latest", False),  # the release is in the name, not the tag
+        ("mirror.gcr.io/library/ubuntu:24.04", True),
+        ("ghcr.io/astral-sh/uv:python3.12-bookworm-slim", True),
+        ("ghcr.io/astral-sh/uv:python3.12-alpine", False),
+        ("${BASE_IMAGE}", False),
+        ("python:${PY}", False),
+        ("example.com/x:windowsservercore-ltsc2022", False),
+    ],
+)
+def test_is_debian(base, debian):
+    assert is_debian(base) is debian
+
+
+def test_declared_debian_bases():
+    assert not is_debian("registry.example.com/team/base:1.2")
+    assert is_debian("registry.example.com/team/base:1.2", declared=("registry.example.com/team/",))
+
+
+@pytest.mark.parametrize(
+    "base, root",
+    [
+        ("python:3.11-slim", True),
+        ("docker.io/library/python:3.11", True),
+        ("public.ecr.aws/docker/library/python:3.11", True),
+        ("node:20-bookworm-slim", True),
+        ("nvidia/cuda:12.4.1-runtime-ubuntu22.04", True),
+        ("registry.access.redhat.com/ubi9/python-311", False),  # USER 1001, HOME=/opt/app-root/src
+        ("tiangolo/uvicorn-gunicorn:python3.11", False),
+        ("${BASE}", False),
+    ],
+)
+def test_known_root_images(base, root):
+    image = known_image(base)
+    assert (image is not None and image.user == ROOT) is root
+
+
+def test_declared_root_bases():
+    assert known_image("registry.example.com/team/base:1.2") is None
+    assert known_image("registry.example.com/team/base:1.2", declared_root=("registry.example.com/team/",)).user == ROOT
