@@ -226,7 +226,7 @@ def test_show_settings(tmp_path):
     assert f"  configuration: {config}\n" in svc
     assert re.search(rf'  select += \["DF001"\] +# {re.escape(config)}\n', svc)
     assert re.search(r'  ignore += \["DF004"\] +# command line\n', svc)
-    assert re.search(r"  unsafe-fixes = false +# default\n", svc)
+    assert re.search(r"  unsafe-fixes +=  *false +# default\n", svc)
     assert re.search(rf'  exclude += \["old/"\] +# {re.escape(config)}\n', svc)
     assert re.search(r'  builder += "auto" +# default\n', svc)
     assert "configuration: none found" in top and re.search(r'select += \["DF001", "DF003", "DF002", "DF004"\] +# default: all rules', top)

@@ -11,6 +11,9 @@ the file system. In one folder ``.dockfix.toml`` (top-level keys) comes before `
     exclude = ["legacy/"]     # gitignore-style patterns, relative to the configuration's folder
     builder = "auto"          # auto | buildkit | legacy | kaniko | buildah (dockfix.builders; auto:
                               # BuildKit unless the repository's CI files show another builder)
+    root-images = ["ghcr.io/acme/python"]    # base images (reference prefixes) that run as root,
+                                             # HOME=/root, no cache variables (DF002, DF004)
+    debian-images = ["ghcr.io/acme/python"]  # base images known to be Debian or Ubuntu (DF004)
 
 On the command line ``--select`` replaces the configuration's list, ``--ignore`` adds to it, and
 ``--unsafe-fixes``/``--no-unsafe-fixes``, ``--add-syntax``/``--no-add-syntax``, ``--builder`` replace the values.
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from .model import Settings
 
 CONFIG_NAMES = (".dockfix.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "unsafe-fixes", "add-syntax", "exclude", "builder")
+KEYS = ("select", "ignore", "unsafe-fixes", "add-syntax", "exclude", "builder", "root-images", "debian-images")
 
 
 class ConfigError(ValueError):
@@ -41,6 +44,8 @@ class Config:
     add_syntax: bool | None = None
     exclude: tuple[str, ...] = ()
     builder: str | None = None
+    root_images: tuple[str, ...] = ()
+    debian_images: tuple[str, ...] = ()
 
     @property
     def root(self) -> str:
@@ -66,6 +71,8 @@ class Overrides:
             unsafe_fixes=_first(self.unsafe_fixes, cfg.unsafe_fixes, False),
             add_syntax=_first(self.add_syntax, cfg.add_syntax, False),
             builder=_first(self.builder, cfg.builder, None),
+            root_images=cfg.root_images,
+            debian_images=cfg.debian_images,
         )
 
 
@@ -98,6 +105,15 @@ def _codes(path: str, key: str, value) -> frozenset[str]:
     return codes
 
 
+def _images(path: str, key: str, value) -> tuple[str, ...]:
+    """Image reference prefixes (``registry/name`` or ``registry/name:tag``), without variables."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{path}: {key} must be a list of image names")
+    if any("$" in v for v in value):
+        raise ConfigError(f"{path}: {key} names an image with a variable, which dockfix cannot match")
+    return tuple(v.strip() for v in value)
+
+
 def _bool(path: str, key: str, value) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{path}: {key} must be true or false")
@@ -120,6 +136,8 @@ def parse(path: str, table: dict) -> Config:
         add_syntax=_bool(path, "add-syntax", table["add-syntax"]) if "add-syntax" in table else None,
         exclude=tuple(exclude),
         builder=builder_name(table["builder"], path) if "builder" in table else None,
+        root_images=_images(path, "root-images", table.get("root-images", [])),
+        debian_images=_images(path, "debian-images", table.get("debian-images", [])),
     )
 
 
@@ -211,6 +229,8 @@ def resolved(path: str, overrides: Overrides, use_config: bool = True, exclude: 
             "unsafe-fixes": settings.unsafe_fixes,
             "add-syntax": settings.add_syntax,
             "builder": settings.builder or "auto",
+            "root-images": list(settings.root_images),
+            "debian-images": list(settings.debian_images),
             "exclude": excludes,
         },
         "sources": {
@@ -219,6 +239,8 @@ def resolved(path: str, overrides: Overrides, use_config: bool = True, exclude: 
             "unsafe-fixes": source(overrides.unsafe_fixes is not None, bool(cfg and cfg.unsafe_fixes is not None)),
             "add-syntax": source(overrides.add_syntax is not None, bool(cfg and cfg.add_syntax is not None)),
             "builder": source(overrides.builder is not None, bool(cfg and cfg.builder is not None)),
+            "root-images": where if cfg and cfg.root_images else "default",
+            "debian-images": where if cfg and cfg.debian_images else "default",
             "exclude": " + ".join(exclude_sources) or "default",
         },
     }

@@ -174,6 +174,8 @@ class Settings:
     unsafe_fixes: bool = False
     add_syntax: bool = False  # add "# syntax=docker/dockerfile:1" where a cache mount is added
     builder: str | None = None  # builders.BUILDERS; None: BuildKit unless the repository says otherwise
+    root_images: tuple[str, ...] = ()  # image prefixes the user declares to run as root (HOME=/root)
+    debian_images: tuple[str, ...] = ()  # image prefixes the user declares Debian or Ubuntu
 
 
 @dataclass

@@ -408,12 +408,15 @@ def _accounts(facts, indexes: list[int], image: Image | None) -> _Accounts:
 # --- who runs an instruction ----------------------------------------------------------------------
 
 
-def who(facts, inst: Instruction, declared_root=()) -> Account | str:
+def who(facts, inst: Instruction, declared_root=None) -> Account | str:
     """The account that runs ``inst``; a string says why it is not known.
 
     With no USER in the stage chain, only a base image dockfix knows (``known_image``; the user's
-    ``declared_root`` prefixes) tells the user: any other image may set a non-root USER.
+    ``declared_root`` prefixes, by default the ``root-images`` setting) tells the user: any other
+    image may set a non-root USER.
     """
+    if declared_root is None:
+        declared_root = facts.settings.root_images
     df = facts.df
     idx = facts.index(inst)
     indexes = chain(df, idx)

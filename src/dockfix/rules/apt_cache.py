@@ -82,7 +82,7 @@ def plan(facts, inst: Instruction) -> AptPlan | None:
     why = frontend_refusal(facts.df) or facts.builder_refusal[0] or shell_refusal(state)
     if why:
         return refuse(why)
-    if not is_debian(state.base):
+    if not is_debian(state.base, facts.settings.debian_images):
         return refuse(f"the base image {state.base or '(unknown)'} is not known to be Debian or Ubuntu")
     account = who(facts, inst)
     if isinstance(account, str):

@@ -316,7 +316,7 @@ def home_mkdir(facts, inst: Instruction, account: Account, targets: list[str], c
     if value is not None and value != home:
         return f"HOME is set to {'a value not known here' if value is UNKNOWN else value}, not the home of the user"
     owned = [home] if home and account.home_made else []
-    image = known_image(facts.state(inst).base)
+    image = known_image(facts.state(inst).base, facts.settings.root_images)
     if image is not None and image.user == account:
         owned += image.owned
     if not owned:

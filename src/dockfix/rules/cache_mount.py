@@ -96,7 +96,7 @@ def _literal_dir(facts, inst: Instruction, name: str, value) -> tuple[str | None
 
 def _conda_dir(facts, inst: Instruction, invs: list[Invocation], account: Account) -> tuple[str | None, str | None]:
     state = facts.state(inst)
-    image = known_image(state.base)
+    image = known_image(state.base, facts.settings.root_images)
     pkgs = env(facts, inst, "CONDA_PKGS_DIRS")
     if pkgs is not None:
         return _literal_dir(facts, inst, "CONDA_PKGS_DIRS", pkgs)
@@ -197,7 +197,7 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
     why = shell_refusal(state)
     if why:
         return refuse(why)
-    if known_image(state.base) is None:
+    if known_image(state.base, facts.settings.root_images) is None:
         if state.is_root() is None:
             return refuse("the base image is a variable, so who runs the RUN and where its cache is are not known")
         return refuse(
