@@ -38,7 +38,7 @@ def install_commands() -> list[str]:
 
 
 def version() -> str:
-    return re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    return re.search(r'^__version__ = "([^"]+)"', (ROOT / "src" / "dockfix" / "__init__.py").read_text(), re.M).group(1)
 
 
 def head() -> str:
