@@ -278,6 +278,10 @@ def states(df: Dockerfile) -> list[State]:
                 expanded, _ = State(BASE_WORKDIR, dict(global_args)).expand(ref)
                 st = State(workdir=BASE_WORKDIR, base=expanded, stage=stage.index if stage else 0)
             out.append(st)
+            if stage is not None and idx == stage.end - 1:  # a stage that is only its FROM
+                final[str(stage.index)] = st
+                if stage.name:
+                    final[stage.name] = st
             continue
         out.append(st)
         if kw == "ARG":
