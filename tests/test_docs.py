@@ -60,6 +60,8 @@ REFUSALS = {
     'DF002/refuse-rm-unresolved-path': "An `rm` of a path dockfix cannot resolve may delete the mount's folder, which fails the RUN",
     'DF002/refuse-rm-parent-of-cache': '`rm` of a folder that holds the mount target: a mount point cannot be removed',
     'DF003/refuse-dynamic-deps': '`setup.py` computes its dependencies',
+    'DF003/refuse-uv-pip-dynamic-deps': '`uv pip install .` where `setup.py` computes its dependencies',
+    'DF003/refuse-pip-local-file-option': 'A pip option names a local file (`-c constraints.txt`, `-r`, `--find-links ./wheels`) the dependencies step would not have',
     'DF003/refuse-missing-lock': 'No lock file in the context',
     'DF003/refuse-prefix-command': 'A command before the install in the same `RUN` cannot run twice',
     'DF003/refuse-step-reads-app': 'A step between the `COPY` and the install reads the application',
