@@ -61,6 +61,7 @@ REFUSALS = {
     'DF002/refuse-rm-parent-of-cache': '`rm` of a folder that holds the mount target: a mount point cannot be removed',
     'DF003/refuse-dynamic-deps': '`setup.py` computes its dependencies',
     'DF003/refuse-uv-pip-dynamic-deps': '`uv pip install .` where `setup.py` computes its dependencies',
+    'DF003/refuse-written-step-drops': 'A written-out dependencies step installs a package the project no longer declares',
     'DF003/refuse-pip-local-file-option': 'A pip option names a local file (`-c constraints.txt`, `-r`, `--find-links ./wheels`) the dependencies step would not have',
     'DF003/refuse-missing-lock': 'No lock file in the context',
     'DF003/refuse-prefix-command': 'A command before the install in the same `RUN` cannot run twice',

@@ -321,6 +321,12 @@ def _only_deps_plan(facts, broad: BroadCopy, install: Instruction, invs, t: int,
     return (images, program + ["--only-deps", _quote(target)], Applicability.SAFE, f"--only-deps, {where}", ("--only-deps",)), ""
 
 
+def _req_name(requirement: str) -> str:
+    """The normalized project name of a requirement (``Flask_Login>=1`` -> ``flask-login``)."""
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else requirement
+
+
 def _earlier_output(facts, broad: BroadCopy, prefix: list[str], marker: tuple[str, ...]):
     """The RUN right above the broad COPY when it is a dependencies step written out by this rule
     for the same install: the same commands before it, the same installer and options, and
@@ -370,6 +376,19 @@ def _sync(facts, broad: BroadCopy, install: Instruction, earlier, words: list[st
         return "other"
     if [w.raw for w in last.args] == list(marker):
         return None
+    # A step that names none of the project's dependencies is the user's own; one that names a
+    # package the project does not declare may be partly the user's: never drop a package.
+    old_names = {_req_name(w.value) for w in last.args}
+    new_names = {_req_name(shlex.split(q)[0]) for q in marker}
+    if not old_names & new_names:
+        return "other"
+    if not old_names <= new_names:
+        extra = sorted(old_names - new_names)[0]
+        raise Refuse(
+            f"the dependencies step at line {prev.lineno} installs {extra}, which the project does not declare (now); "
+            "dockfix updates that step only by adding or changing requirements, never by dropping one: edit it by hand",
+            prev.lineno,
+        )
     run_script = " && ".join(prefix + [" ".join(old_program + list(marker))])
     kept = [f.raw for f in prev.flags]
     line = " ".join([prev.raw_keyword, *kept, run_script])
