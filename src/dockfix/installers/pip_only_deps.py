@@ -27,6 +27,8 @@ import posixpath
 import re
 import tomllib
 
+from ..analysis import env_pairs
+
 ONLY_DEPS_SINCE = (26, 2)
 PIP_REQUIRES_PYTHON = (3, 10)  # pip 26.x: Requires-Python >=3.10 (older Pythons get an older pip)
 
@@ -39,6 +41,9 @@ _PIN = re.compile(r"pip\s*(==|>=|~=|===)\s*v?(\d+)(?:\.(\d+))?[\w.*+!-]*", re.I)
 _PYTHON_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?python:(\d+)\.(\d+)(?:[.\-@].*)?$")
 # A word of another command that may create an environment or install a pip (python3-pip, get-pip.py, ...).
 _PIP_WORD = re.compile(r"(^|[/\-_])(pip\d*(\.\d+)?|venv|virtualenv|ensurepip|get-pip\.py|conda|mamba|micromamba)($|[=<>~:])", re.I)
+# Variables that may change which pip (or which Python's pip) a command runs.
+_WHICH_PIP_ENV = {"PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE",
+                  "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "PIP_USER", "PIP_TARGET", "PIP_PREFIX"}
 _INSTALLERS = {"pip", "uv-pip", "uv", "poetry", "pdm", "pipenv", "conda", "pip-sync", "setup.py"}
 
 
@@ -134,7 +139,7 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
                 break
             stage, idx = parent, parent.end - 1
             continue
-        if inst.keyword == "ENV" and any(n in inst.args for n in ("PATH", "VIRTUAL_ENV", "PYTHON")):
+        if inst.keyword == "ENV" and {name for name, _ in env_pairs(inst.args)} & _WHICH_PIP_ENV:
             return None, f"the ENV at line {inst.lineno} may change which pip runs"
         if inst.keyword in ("COPY", "ADD") and "--from" in {f.name for f in inst.flags}:
             return None, f"the {inst.keyword} at line {inst.lineno} may bring another pip or Python"
