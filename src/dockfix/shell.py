@@ -899,7 +899,7 @@ _PIP = _Grammar(
         "-I --ignore-installed", "--ignore-requires-python", "--no-build-isolation", "--use-pep517",
         "--no-use-pep517", "--check-build-dependencies", "--break-system-packages", "--compile",
         "--no-compile", "--no-warn-script-location", "--no-warn-conflicts", "--prefer-binary",
-        "--require-hashes", "--no-clean", "-y --yes",
+        "--require-hashes", "--no-clean", "-y --yes", "--only-deps --only-dependencies",
     ),
     groups=frozenset({"cache", "config"}),
     abbreviations=True,

@@ -33,7 +33,7 @@ from ..edits import (
     remove_block,
 )
 from ..installers import PROJECT_VENV, Manifest, deps_only, expand, project_install
-from ..model import Applicability, Expect, Fix, Instruction
+from ..model import Applicability, Edit, Expect, Fix, Instruction
 from ..reorder import (
     BroadCopy,
     Refuse,
@@ -70,8 +70,10 @@ def _kind(inv: Invocation) -> str | None:
     found = project_install(inv)
     if found:
         return found
-    if inv.tool == "pip" and inv.sub == "install" and _pip_project_words(inv):
+    if inv.tool == "pip" and inv.sub == "install" and _pip_project_words(inv) and not inv.option_values("--only-deps"):
         return "pip"
+    if inv.tool == "uv-pip" and inv.sub == "install" and _pip_project_words(inv):
+        return "uv-pip"
     if inv.tool == "setup.py" and inv.sub in ("install", "develop"):
         return "setup.py"
     return None
@@ -104,8 +106,8 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     if target.command.redirects or target.command.compound:
         raise Refuse(f"the install at line {install.lineno} is part of a larger shell construct", install.lineno)
     kind = _kind(target)
-    if kind in ("pip", "setup.py"):
-        planned = _pip_plan(facts, broad, install, target, cwd, kind)
+    if kind in ("pip", "uv-pip", "setup.py"):
+        planned = _pip_plan(facts, broad, install, invs, t, k, cwd, kind)
         starts = [cwd]
     else:
         planned = _locked_plan(facts, broad, install, target, cwd)
@@ -119,11 +121,17 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
 
     flags = [f.raw for f in install.flags]
     run_script = " && ".join(prefix + [" ".join(words)])
+    keyword = install.raw_keyword
+    run_line = " ".join([keyword, *flags, run_script])
+    if kind in ("pip", "uv-pip", "setup.py") and not planned[0]:  # the requirements written out
+        earlier = _earlier_output(facts, broad, prefix, marker)
+        if earlier is not None:  # a step this rule wrote before: keep it in sync with the manifest
+            synced = _sync(facts, broad, install, earlier, words, marker, prefix, how)
+            if synced != "other":
+                return synced
     if _already_split(facts, broad, kind, marker):
         return None
     copy_lines, expects = manifest_copy(facts, broad, manifests, k)
-    keyword = install.raw_keyword
-    run_line = " ".join([keyword, *flags, run_script])
     new_lines = copy_lines + [run_line]
     new_expects = expects + (Expect("RUN", tuple(flags), tuple(run_script.split())),)
     c_start = comment_block_start(df, c)
@@ -138,8 +146,7 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     return Fix(CODE, NAME, msg, c.lineno, edits, applicability)
 
 
-DEPS_ONLY_OPTIONS = {"--no-root", "--no-install-project", "--no-install-workspace", "--no-self"}
-
+DEPS_ONLY_OPTIONS = {"--no-root", "--no-install-project", "--no-install-workspace", "--no-self", "--only-deps"}
 
 def _already_split(facts, broad: BroadCopy, kind: str, marker: tuple[str, ...]) -> bool:
     """Is there a dependencies step already, between the stage's start and the broad COPY?
@@ -217,12 +224,14 @@ def _expand(facts, install: Instruction, manifests: list[tuple[str, Manifest]]) 
         raise Refuse(r.reason, install.lineno) from None
 
 
-def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cwd: str, kind: str):
-    """pip install . / python setup.py install: the project's dependencies, read statically."""
+def _pip_plan(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], t: int, k: int, cwd: str, kind: str):
+    """pip / uv pip install . / python setup.py install: pip's --only-deps where the pip is shown
+    to have it, else the project's dependencies, read statically."""
     from ..project import project_deps
 
+    inv = invs[t]
     text = " ".join(w.raw for w in inv.command.words)
-    if kind == "pip":
+    if kind in ("pip", "uv-pip"):
         found = _pip_project_words(inv)
         if len(found) != 1:
             raise Refuse(f"'{text}' installs several local projects", install.lineno)
@@ -234,6 +243,9 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cw
             raise Refuse(f"'{text}' installs other local files or has options dockfix does not know", install.lineno)
         if inv.option_values("--no-deps"):
             return None
+        for name, value, _ in inv.options:
+            if name in _LOCAL_FILE_OPTIONS and value and not value.startswith(("http://", "https://")):
+                raise Refuse(f"'{text}' reads the local file {value} ({name}), which the dependencies step would not have", install.lineno)
         program = [w.raw for w in inv.command.assignments] + [w.raw for w in inv.command.words if w not in drop]
     else:
         if inv.options or inv.args:
@@ -241,6 +253,12 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cw
         path, extras = ".", []
         program = [w.raw for w in inv.command.assignments] + [inv.command.words[0].raw, "-m", "pip", "install"]
     proj = _dir(facts, broad, cwd, path, install)
+    why_not = ""
+    if kind == "pip":
+        only, why_not = _only_deps_plan(facts, broad, install, invs, t, k, proj, program, path, extras)
+        if only is not None:
+            return only
+        why_not = f"; --only-deps not used: {why_not}"
     deps = project_deps(facts.ctx, proj)
     if deps.dependencies is None:
         raise Refuse(f"the project's dependencies are not known statically: {deps.reason}", install.lineno)
@@ -261,13 +279,121 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, inv: Invocation, cw
             if rel is None:
                 raise Refuse(f"{f} is not below the directory the install runs in", install.lineno)
             added += ["-r", rel]
-        # Always unsafe with pip: packages installed by name get a REQUESTED marker in their
-        # .dist-info (and another RECORD), which they do not get as the project's dependencies,
-        # so the image differs (pip list --not-required, autoremove tools). Seen in a real build.
-        return images, program + added, Applicability.UNSAFE, " ".join(added), tuple(added)
+        # Unsafe with pip: packages installed by name get a REQUESTED marker in their .dist-info
+        # (and another RECORD), which they do not get as the project's dependencies, so the image
+        # differs (pip list --not-required, autoremove tools). Seen in a real build. uv marks
+        # every package it installs REQUESTED, dependencies too, so its split is the same image.
+        safe = Applicability.SAFE if kind == "uv-pip" else Applicability.UNSAFE
+        return images, program + added, safe, " ".join(added) + why_not, tuple(added)
     quoted = [_quote(r) for r in wanted]
-    return [], program + quoted, Applicability.UNSAFE, f"{len(wanted)} requirement{'s' if len(wanted) > 1 else ''} written out from {deps.source}" + (f" and the extras {', '.join(extras)}" if extras else ""), tuple(" ".join(quoted).split())
+    return [], program + quoted, Applicability.UNSAFE, f"{len(wanted)} requirement{'s' if len(wanted) > 1 else ''} written out from {deps.source}" + (f" and the extras {', '.join(extras)}" if extras else "") + why_not, tuple(quoted)
 
 
 def _values(inv: Invocation, *names: str) -> list[str]:
     return [v for name, v, _ in inv.options if name in names and v is not None]
+
+
+# pip options naming local files the install reads (the dependencies step would not have them).
+_LOCAL_FILE_OPTIONS = {"--requirement", "--constraint", "--find-links", "--src", "--report", "--log"}
+# pip options with which a second install may not reuse what the first installed.
+_OWN_TARGET = {"--target", "--prefix", "--root", "--user", "--force-reinstall", "--ignore-installed", "--dry-run"}
+
+
+def _only_deps_plan(facts, broad: BroadCopy, install: Instruction, invs, t: int, k: int, proj: str, program, path: str, extras):
+    """``pip install --only-deps .[extras]`` fed by the files the build backend reads for the
+    metadata, when the pip is shown to be 26.2 or newer and those files are known; else None."""
+    from ..installers.pip_only_deps import metadata_files, pip_version_proof
+
+    inv = invs[t]
+    used = {name for name, _, _ in inv.options}
+    if used & {"--group"}:
+        return None, "pip does not take it with --group"
+    if used & _OWN_TARGET:
+        return None, f"the install uses {sorted(used & _OWN_TARGET)[0]}, with which the project install may not find the dependencies installed"
+    where, why = pip_version_proof(facts, k, invs, t)
+    if where is None:
+        return None, why
+    files, why = metadata_files(facts.ctx, proj)
+    if files is None:
+        return None, why
+    target = path + (f"[{','.join(extras)}]" if extras else "")
+    images = [(f, broad.image_path(f)) for f in files]
+    return (images, program + ["--only-deps", _quote(target)], Applicability.SAFE, f"--only-deps, {where}", ("--only-deps",)), ""
+
+
+def _req_name(requirement: str) -> str:
+    """The normalized project name of a requirement (``Flask_Login>=1`` -> ``flask-login``)."""
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else requirement
+
+
+def _earlier_output(facts, broad: BroadCopy, prefix: list[str], marker: tuple[str, ...]):
+    """The RUN right above the broad COPY when it is a dependencies step written out by this rule
+    for the same install: the same commands before it, the same installer and options, and
+    nothing but named requirements after them. None otherwise."""
+    df = facts.df
+    i = broad.index - 1
+    if i < 0:
+        return None
+    prev = df.instructions[i]
+    if prev.keyword != "RUN" or facts.script(prev) is None or not facts.script(prev)[2]:
+        return None
+    invs = facts.invocations(prev)
+    if not invs:
+        return None
+    *before, last = invs
+    if [" ".join(w.raw for w in inv.command.assignments + inv.command.words) for inv in before] != prefix:
+        return None
+    if last.tool not in ("pip", "uv-pip") or last.sub != "install" or last.unknown:
+        return None
+    if last.command.redirects or last.command.compound or last.command.op_after:
+        return None
+    if any(w.has_expansion or local_word(w) or w.value.startswith("-") for w in last.args):
+        return None
+    if any(name in ("--requirement", "--constraint", "--editable") for name, _, _ in last.options):
+        return None
+    return prev, last
+
+
+def _sync(facts, broad: BroadCopy, install: Instruction, earlier, words: list[str], marker, prefix: list[str], how: str):
+    """Keep a written-out dependencies step in sync with the project: nothing when it already
+    installs these requirements, else replace its requirements (unsafe, as when written).
+
+    Only the requirement words change: the step keeps its command, options and flags as they are
+    (a cache mount, or ``--no-cache-dir`` removed, by another rule or by hand), so the rules settle.
+    "other" when the step's command is not the install's (not a step written for it).
+    """
+    df = facts.df
+    prev, last = earlier
+    arg_ids = {id(w) for w in last.args}
+    old_program = [w.raw for w in last.command.assignments] + [w.raw for w in last.command.words if id(w) not in arg_ids]
+    program = words[: len(words) - len(marker)]
+
+    def norm(ws):  # DF002 drops --no-cache-dir when it adds a cache mount
+        return [w for w in " ".join(ws).split() if w != "--no-cache-dir"]
+
+    if norm(old_program) != norm(program):
+        return "other"
+    if [w.raw for w in last.args] == list(marker):
+        return None
+    # A step that names none of the project's dependencies is the user's own; one that names a
+    # package the project does not declare may be partly the user's: never drop a package.
+    old_names = {_req_name(w.value) for w in last.args}
+    new_names = {_req_name(shlex.split(q)[0]) for q in marker}
+    if not old_names & new_names:
+        return "other"
+    if not old_names <= new_names:
+        extra = sorted(old_names - new_names)[0]
+        raise Refuse(
+            f"the dependencies step at line {prev.lineno} installs {extra}, which the project does not declare (now); "
+            "dockfix updates that step only by adding or changing requirements, never by dropping one: edit it by hand",
+            prev.lineno,
+        )
+    run_script = " && ".join(prefix + [" ".join(old_program + list(marker))])
+    kept = [f.raw for f in prev.flags]
+    line = " ".join([prev.raw_keyword, *kept, run_script])
+    edit = Edit(prev.start, prev.end + 1, lines_text(df, prev.start, [line]),
+                (Expect("RUN", tuple(kept), tuple(run_script.split())),))
+    msg = (f"update the dependencies step at line {prev.lineno} ({how}) to the project's current dependencies; "
+           f"the project install at line {install.lineno} stays after the COPY at line {broad.inst.lineno}")
+    return Fix(CODE, NAME, msg, prev.lineno, (edit,), Applicability.UNSAFE)

@@ -1,0 +1,203 @@
+"""pip's ``--only-deps`` (pip 26.2): the dependencies of a local project, from its metadata.
+
+``pip install --only-deps .[extra]`` resolves exactly as ``pip install .[extra]`` does (the same
+resolver run, project included) and then drops the requested project from what it installs
+(pip's ``Resolver.resolve``: ``only_dependencies`` removes ``user_requested``), so the packages
+and versions are those of the original install, and none of them is marked ``REQUESTED`` (they
+are not named on the command line). A later ``pip install .`` finds them installed. It cannot be
+combined with ``-r``, ``--group``, ``--no-deps`` or the legacy resolver.
+
+Two things must be shown before DF003 writes it:
+
+- ``pip_version_proof``: the pip that runs it is 26.2 or newer: an earlier ``pip install`` of
+  ``pip`` in the same environment, pinned at or above 26.2, or an unpinned upgrade (``-U pip``)
+  on an official ``python`` image whose Python (3.10 or newer) that pip supports, with no
+  index or constraint option and no install in between that could change pip again.
+- ``metadata_files``: pip builds the project's metadata with the build backend before it knows
+  the dependencies, so the dependencies step needs every file the backend reads for it. Shown
+  only for setuptools (``setuptools.build_meta`` or no ``[build-system]``) with a static
+  ``[project]`` table (nothing ``dynamic``), no ``setup.py``/``setup.cfg`` and no
+  ``[tool.setuptools]`` table (an explicit package list fails without the package folders):
+  then it reads ``pyproject.toml``, the ``readme`` file and a ``license = {file = ...}``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+
+from ..analysis import env_pairs
+
+ONLY_DEPS_SINCE = (26, 2)
+PIP_REQUIRES_PYTHON = (3, 10)  # pip 26.x: Requires-Python >=3.10 (older Pythons get an older pip)
+
+# Options of the upgrade that choose where pip comes from or where it goes.
+_SOURCE_OPTIONS = {"--index-url", "--extra-index-url", "--find-links", "--no-index", "--constraint",
+                   "--requirement", "--user", "--target", "--prefix", "--root", "--editable", "--pre"}
+_SOURCE_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_CONSTRAINT",
+               "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_CONFIG_FILE", "PIP_REQUIREMENT")
+_PIN = re.compile(r"pip\s*(==|>=|~=|===)\s*v?(\d+)(?:\.(\d+))?[\w.*+!-]*", re.I)
+_PYTHON_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?python:(\d+)\.(\d+)(?:[.\-@].*)?$")
+# A word of another command that may create an environment or install a pip (python3-pip, get-pip.py, ...).
+_PIP_WORD = re.compile(r"(^|[/\-_])(pip\d*(\.\d+)?|venv|virtualenv|ensurepip|get-pip\.py|conda|mamba|micromamba)($|[=<>~:])", re.I)
+# Variables that may change which pip (or which Python's pip) a command runs.
+_WHICH_PIP_ENV = {"PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE",
+                  "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "PIP_USER", "PIP_TARGET", "PIP_PREFIX"}
+_INSTALLERS = {"pip", "uv-pip", "uv", "poetry", "pdm", "pipenv", "conda", "pip-sync", "setup.py"}
+
+
+def pip_program(inv) -> tuple[str, ...]:
+    """How ``inv`` runs pip: ``('pip',)``, ``('python3', '-m', 'pip')``..., as written."""
+    words = [w.value for w in inv.command.words]
+    if len(words) >= 3 and words[1] == "-m" and words[2] == "pip":
+        return tuple(words[:3])
+    return tuple(words[:1])
+
+
+def _pip_requirement(word: str) -> tuple[str, tuple[int, int] | None] | None:
+    """('bare', None) for ``pip``, ('pin', version) for a pin/lower bound, None if not pip."""
+    if word.lower() == "pip":
+        return "bare", None
+    m = _PIN.fullmatch(word.strip())
+    if m:
+        return "pin", (int(m.group(2)), int(m.group(3) or 0))
+    if re.match(r"pip\s*[<>=!~;\[@]", word, re.I):
+        return "other", None
+    return None
+
+
+def _python_of(base: str) -> tuple[int, int] | None:
+    m = _PYTHON_IMAGE.match(base or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, str]:
+    """(where, '') when the pip of ``invs[t]`` (in the RUN at ``k``) is provably 26.2 or newer;
+    (None, why not) otherwise. Walks back through the RUN's earlier commands, then the earlier
+    instructions of the stage and the stages it is built FROM; the newest pip-changing step decides.
+    """
+    df = facts.df
+    target = invs[t]
+    program = pip_program(target)
+    st_install = facts.states[k]
+    for name in _SOURCE_ENV:
+        if name in st_install.vars:
+            return None, f"{name} is set, so pip may come from elsewhere"
+
+    def decide(inv, idx: int) -> tuple[str | None, str] | None:
+        """A verdict when ``inv`` may change pip, else None (keep walking back)."""
+        if inv.tool not in _INSTALLERS:
+            if any(_PIP_WORD.search(w.value) for w in inv.command.words):
+                return None, f"line {df.instructions[idx].lineno} may create or change a Python environment or its pip"
+            return None
+        if inv.tool != "pip" or inv.sub != "install":
+            return None, f"the install at line {df.instructions[idx].lineno} may change pip"
+        kinds = [_pip_requirement(w.value) for w in inv.args]
+        found = [kd for kd in kinds if kd is not None]
+        if not found:
+            # pip install -r FILE / other packages: could pull another pip in; not shown otherwise.
+            if inv.args and all(not w.value.startswith((".", "/", "~")) and not w.has_expansion for w in inv.args) \
+                    and not inv.option_values("--requirement") and not inv.option_values("--constraint") \
+                    and not inv.option_values("--editable"):
+                return None  # named packages other than pip: they do not name pip
+            return None, f"the install at line {df.instructions[idx].lineno} may change pip"
+        if pip_program(inv) != program:
+            return None, f"the pip upgraded at line {df.instructions[idx].lineno} is run as '{' '.join(pip_program(inv))}', the install as '{' '.join(program)}'"
+        used = {name for name, _, _ in inv.options}
+        if used & _SOURCE_OPTIONS or inv.unknown:
+            return None, f"the pip install at line {df.instructions[idx].lineno} has options that choose where pip comes from"
+        kind, version = found[-1]
+        line = df.instructions[idx].lineno
+        if facts.states[idx].is_root() is not True:
+            # A user who cannot write to the environment gets pip in ~/.local, maybe not the one on PATH.
+            return None, f"the pip install at line {line} may not run as root"
+        if kind == "pin":
+            if version >= ONLY_DEPS_SINCE:
+                return f"pip {'.'.join(map(str, version))} or newer, installed at line {line}", ""
+            return None, f"pip is pinned below 26.2 at line {line}"
+        if kind == "bare" and "--upgrade" in used:
+            py = _python_of(facts.states[idx].base)
+            if py is None:
+                return None, f"pip is upgraded at line {line}, but the base image's Python is not known (pip 26.2 needs Python 3.10)"
+            if py < PIP_REQUIRES_PYTHON:
+                return None, f"pip is upgraded at line {line}, but on Python {py[0]}.{py[1]} the newest pip is older than 26.2"
+            return f"pip upgraded at line {line}", ""
+        return None, f"the pip install at line {line} does not show pip's version"
+
+    for inv in reversed(invs[:t]):
+        verdict = decide(inv, k)
+        if verdict is not None:
+            return verdict
+    idx = k - 1
+    stage = df.stage_of(k)
+    while idx >= 0:
+        inst = df.instructions[idx]
+        if inst.keyword == "FROM":
+            parent = _parent_stage(df, stage)
+            if parent is None:
+                break
+            stage, idx = parent, parent.end - 1
+            continue
+        if inst.keyword == "ENV" and {name for name, _ in env_pairs(inst.args)} & _WHICH_PIP_ENV:
+            return None, f"the ENV at line {inst.lineno} may change which pip runs"
+        if inst.keyword in ("COPY", "ADD") and "--from" in {f.name for f in inst.flags}:
+            return None, f"the {inst.keyword} at line {inst.lineno} may bring another pip or Python"
+        if inst.keyword == "RUN":
+            for inv in reversed(facts.invocations(inst) or ()):
+                verdict = decide(inv, idx)
+                if verdict is not None:
+                    return verdict
+            if facts.invocations(inst) is None:
+                return None, f"the RUN at line {inst.lineno} is not read by dockfix; it may change pip"
+        idx -= 1
+    return None, "no earlier step shows that pip is 26.2 or newer (needed for --only-deps)"
+
+
+def _parent_stage(df, stage):
+    """The earlier stage ``stage`` is built FROM, if any."""
+    base = (stage.base or "").lower()
+    for s in df.stages:
+        if s.index < stage.index and (s.name == base or str(s.index) == base):
+            return s
+    return None
+
+
+def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
+    """(context paths the backend reads to build the project's metadata, '') or (None, why)."""
+    pyproject = posixpath.normpath(posixpath.join(proj, "pyproject.toml"))
+    if not ctx.is_file(pyproject) or ctx.is_ignored(pyproject):
+        return None, f"{pyproject} is not in the build context"
+    for other in ("setup.py", "setup.cfg"):
+        p = posixpath.normpath(posixpath.join(proj, other))
+        if ctx.exists(p) and not ctx.is_ignored(p):
+            return None, f"the project has {p}, which setuptools runs or reads to build the metadata"
+    try:
+        data = tomllib.loads(ctx.read_text(pyproject) or "")
+    except tomllib.TOMLDecodeError:
+        return None, f"{pyproject} is not valid TOML"
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return None, f"{pyproject} has no [project] table"
+    if project.get("dynamic"):
+        return None, f"{pyproject} has dynamic fields, which the build backend computes from other files"
+    backend = data.get("build-system", {}).get("build-backend") if isinstance(data.get("build-system"), dict) else None
+    if backend not in (None, "setuptools.build_meta"):
+        return None, f"the build backend {backend} is not one whose metadata inputs dockfix knows"
+    if "setuptools" in data.get("tool", {}):
+        return None, f"{pyproject} configures setuptools ([tool.setuptools]), which may need the package folders for the metadata"
+    if "license-files" in project:
+        return None, f"{pyproject} names license files by pattern"
+    files = [pyproject]
+    for key in ("readme", "license"):
+        value = project.get(key)
+        name = value if key == "readme" and isinstance(value, str) else value.get("file") if isinstance(value, dict) else None
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            return None, f"{pyproject}: {key} is not a file name"
+        path = posixpath.normpath(posixpath.join(proj, name))
+        if path.startswith("../") or not ctx.is_file(path) or ctx.is_ignored(path):
+            return None, f"{pyproject}: the {key} file {name} is not in the build context"
+        files.append(path)
+    return files, ""
