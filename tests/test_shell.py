@@ -520,9 +520,16 @@ UNKNOWN = [
                  id="short-with-equals"),
     pytest.param("pip install --no-cache-dir=1 x", [("--no-cache-dir", "1")], ["x"], ["--no-cache-dir=1"],
                  id="flag-with-value"),
-    pytest.param("uv sync --no-cache-dir", [("--no-cache-dir", None)], [], ["--no-cache-dir"],
+    pytest.param("uv sync --no-install", [("--no-install", None)], [], ["--no-install"],
                  id="no-abbreviations-in-uv"),
 ]
+
+
+def test_uv_takes_no_cache_dir_for_no_cache():
+    # uv 0.13.8 accepts --no-cache-dir as a hidden alias of --no-cache (uv pip install and uv sync alike)
+    for script in ("uv sync --no-cache-dir", "uv pip install --no-cache-dir -r r.txt"):
+        inv = only(script)
+        assert inv.option_values("--no-cache") == [None] and not inv.unknown
 
 
 @pytest.mark.parametrize(("script", "options", "args", "unknown"), UNKNOWN)

@@ -907,7 +907,7 @@ _PIP = _Grammar(
 
 _UV_GLOBAL = (
     "-q --quiet", "-v --verbose", "--color=", "--native-tls", "--offline", "--no-progress", "--directory=",
-    "--project=", "--config-file=", "--no-config", "-n --no-cache", "--cache-dir=", "--python-preference=",
+    "--project=", "--config-file=", "--no-config", "-n --no-cache --no-cache-dir", "--cache-dir=", "--python-preference=",
     "--no-python-downloads", "--managed-python", "--no-managed-python", "--allow-insecure-host=",
     "--preview", "--no-preview", "-h --help", "-V --version",
     # resolver and installer options shared by the project and pip interfaces
