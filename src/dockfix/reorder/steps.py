@@ -10,6 +10,8 @@ from ..analysis import State, copy_parts, join, relative, shown, under, unquote_
 from ..context_scan import symlink_on
 from ..model import Instruction
 from ..shell import Invocation
+from ..commute import context_copied, relation, run_meets_copy
+from ..effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
 
 
@@ -63,12 +65,103 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
         if invs is None:
             raise Refuse(f"the RUN at line {inst.lineno} cannot be read reliably; it may use the copied files", inst.lineno)
         check_mounts(inst, st, dest)
-        for inv in invs:
-            why = command_touches(inv, st, dest)
-            if why:
-                raise Refuse(f"the RUN at line {inst.lineno} runs '{why}', which may use the files of the COPY at line {c.lineno}", inst.lineno)
+        why = step_meets_copy(facts, broad, inst, st, invs)
+        if why:
+            raise Refuse(f"the RUN at line {inst.lineno} may use the files of the COPY at line {c.lineno}: {why}", inst.lineno)
+        return
+    if kw == "VOLUME":
+        paths = volume_paths(inst)
+        effect = volume_effect(paths, st) if paths else None
+        if effect is None or effect.writes_anything or any(relation(a.path, dest) != "apart" for a in effect.writes):
+            raise Refuse(f"VOLUME at line {inst.lineno} may name a folder of the tree the COPY at line {c.lineno} fills", inst.lineno)
         return
     raise Refuse(f"{kw} at line {inst.lineno} stands between the COPY at line {c.lineno} and the install", inst.lineno)
+
+
+def step_meets_copy(facts, broad: BroadCopy, inst: Instruction, st: State, invs: list[Invocation]) -> str | None:
+    """Why the RUN ``inst`` (before which the broad COPY would now run) does not commute with the
+    COPY, from the effects of its commands (``commute.run_meets_copy``); None when it provably does.
+
+    The context is read as the COPY brings it (after ``.dockerignore``); the RUN's home is the one
+    of the account ``users.who`` finds (unknown: paths below ``~`` are unknown); the destination
+    counts as existing before the RUN only when ``dest_exists_before`` proves it.
+    """
+    copied, names = context_copied(facts.ctx, broad.source_dir)
+    return run_meets_copy(
+        invs, st, broad.dest, copied, dest_exists=dest_exists_before(facts, broad, facts.index(inst)),
+        names=names, home=run_home(facts, inst),
+    )
+
+
+def run_home(facts, inst: Instruction) -> str:
+    """The home directory of the account that runs ``inst`` (``users.who``), else UNKNOWN_HOME."""
+    from ..users import who
+
+    account = who(facts, inst)
+    home = None if isinstance(account, str) else account.home
+    return home if home and home.startswith("/") and "$" not in home else UNKNOWN_HOME
+
+
+def dest_exists_before(facts, broad: BroadCopy, j: int) -> bool:
+    """Does the destination of the broad COPY provably exist (as a folder) when instruction ``j``
+    runs, without the broad COPY? Yes when an earlier instruction of the stage created it or a
+    folder below it (a ``WORKDIR``, a ``COPY``/``ADD`` into it) and no ``RUN`` from there up to ``j``
+    may remove or replace it (their effects are known and write nothing at or above it, ``mkdir -p``
+    aside). The base image's folders are not known, so a destination only the base image has is
+    not taken as existing."""
+    from ..effects import run_effect
+
+    df = facts.df
+    stage = df.stage_of(j)
+    dest = broad.dest
+    for i in range(j - 1, stage.start, -1):
+        inst = df.instructions[i]
+        st = facts.states[i]
+        if inst is broad.inst:
+            continue
+        if inst.keyword == "RUN":
+            invs = facts.invocations(inst)
+            if invs is None or any(f.name == "--mount" for f in inst.flags):
+                return False
+            effect = run_effect(invs, st, run_home(facts, inst))
+            if effect is None or effect.writes_anything:
+                return False
+            for a in effect.writes:
+                where = relation(a.path, dest)
+                if where == "apart" or (where == "inside" and a.path != dest):
+                    continue  # elsewhere, or below the destination: the folder itself stays
+                if where is None or not a.mkdir:
+                    return False  # may remove or replace the destination or a parent
+            continue
+        target = None
+        if inst.keyword == "WORKDIR":
+            expanded, literal = st.expand(unquote_word(inst.args.strip()))
+            target = join(st.workdir, expanded) if literal or "$" not in expanded else None
+        elif inst.keyword in ("COPY", "ADD") and not inst.flag("--from"):
+            parts = copy_parts(inst)
+            if parts is not None:
+                expanded, literal = st.expand(parts[1])
+                if literal:
+                    full = join(st.workdir, expanded)
+                    # a COPY creates its destination folder, or the parent of the file it names
+                    target = full if expanded.endswith("/") or expanded in (".", "./") else posixpath.dirname(full)
+        if target is not None and "$" not in target and "@" not in target and under(target, dest):
+            return True
+    return False
+
+
+def volume_paths(inst: Instruction) -> list[str] | None:
+    """The paths a VOLUME names (JSON array or words); None when unreadable."""
+    import json
+
+    text = inst.args.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return None
+        return items if isinstance(items, list) and all(isinstance(x, str) for x in items) else None
+    return [unquote_word(w) for w in text.split()] or None
 
 
 def check_mounts(inst: Instruction, st: State, dest: str) -> None:

@@ -1,0 +1,103 @@
+"""Count the corpus files whose broad COPY of the build context precedes a Python install.
+
+    python scripts/corpus_reorder.py ../shared/corpus [--unsafe-fixes] [--list]
+
+For each Dockerfile of the corpus (``index.jsonl``, with its ``context_guess`` as the build context,
+as ``corpus_check.py`` does), a stage counts when a COPY/ADD of the context (or of a context
+directory) comes before a RUN that installs Python dependencies (an install DF001 or DF003 handles:
+manifest installs, project installs, ``pip install .``, ``setup.py install``). Prints how many files
+have such a stage before dockfix and after it, and, with ``--list``, each remaining file with the
+DF001/DF003 refusal reasons dockfix gave for it.
+
+To compare two versions of dockfix, run the script with each on ``PYTHONPATH`` (the script uses
+only ``dockfix.api``, ``dockfix.reader``, ``dockfix.rules`` and ``dockfix.reorder``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+
+from dockfix.api import fix_bytes
+from dockfix.context import BuildContext
+from dockfix.model import ParseError, Settings
+from dockfix.reader import read
+
+
+def _is_python_install(inv) -> bool:
+    from dockfix.installers import is_manifest_install, project_install
+
+    if is_manifest_install(inv) or project_install(inv):
+        return True
+    if inv.tool in ("pip", "uv-pip") and inv.sub == "install":
+        from dockfix.reorder import local_word
+
+        return any(local_word(w) for w in inv.args)
+    return inv.tool == "setup.py" and inv.sub in ("install", "develop")
+
+
+def copy_before_install(data: bytes, context: pathlib.Path) -> list[int]:
+    """The line of each install that a broad COPY of the context precedes in its stage."""
+    from dockfix.reorder import broad_copy
+    from dockfix.rules import Facts
+
+    try:
+        df = read(data)
+    except ParseError:
+        return []
+    facts = Facts(df, BuildContext(context), Settings())
+    out = []
+    for stage in df.stages:
+        for k in range(stage.start + 1, stage.end):
+            inst = df.instructions[k]
+            if inst.keyword != "RUN":
+                continue
+            invs = facts.invocations(inst) or []
+            if any(_is_python_install(i) for i in invs) and broad_copy(facts, stage.start, k) is not None:
+                out.append(inst.lineno)
+                break
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus", type=pathlib.Path)
+    ap.add_argument("--unsafe-fixes", action="store_true")
+    ap.add_argument("--list", action="store_true", help="list each remaining file with its refusal reasons")
+    args = ap.parse_args()
+    index = [json.loads(l) for l in (args.corpus / "index.jsonl").read_text().splitlines() if l.strip()]
+    settings = Settings(unsafe_fixes=args.unsafe_fixes)
+    before = after = 0
+    remaining: list[tuple[str, list[str]]] = []
+    for entry in index:
+        repo = args.corpus / entry["repo"].replace("/", "__")
+        path = repo / entry["dockerfile"]
+        context = repo / entry.get("context_guess", ".")
+        context = context if context.is_dir() else path.parent
+        data = path.read_bytes()
+        if not copy_before_install(data, context):
+            continue
+        before += 1
+        # fix_bytes never writes: the corpus stays read-only
+        result = fix_bytes(data, str(path), context, settings)
+        if result.outcome == "failed" or copy_before_install(result.patched, context):
+            after += 1
+            reasons = [f"{s.code} line {s.lineno}: {s.reason}" for s in result.skips if s.code in ("DF001", "DF003")]
+            if result.outcome == "failed":
+                reasons.append(f"failed: {result.error}")
+            remaining.append((f"{entry['repo']}/{entry['dockerfile']}", reasons))
+    mode = "with --unsafe-fixes" if args.unsafe_fixes else "safe fixes only"
+    print(f"corpus: {len(index)} Dockerfiles ({mode})")
+    print(f"broad COPY before a Python install: {before} files before dockfix, {after} after")
+    if args.list:
+        for name, reasons in remaining:
+            print(f"  {name}")
+            for r in reasons or ["(no DF001/DF003 refusal reported)"]:
+                print(f"      {r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
