@@ -57,7 +57,7 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
         if parts is None:
             raise Refuse(f"the {kw} at line {inst.lineno} is a heredoc; dockfix cannot tell where it writes", inst.lineno)
         expanded, _ = st.expand(parts[1])
-        if touches(join(st.workdir, expanded), dest):
+        if touches(join(st.workdir, expanded), dest) and not recopies_context_files(facts, broad, inst, st):
             raise Refuse(f"the {kw} at line {inst.lineno} writes into {parts[1]}, which the COPY at line {c.lineno} also fills", inst.lineno)
         return
     if kw == "RUN":
@@ -162,6 +162,49 @@ def volume_paths(inst: Instruction) -> list[str] | None:
             return None
         return items if isinstance(items, list) and all(isinstance(x, str) for x in items) else None
     return [unquote_word(w) for w in text.split()] or None
+
+
+def recopies_context_files(facts, broad: BroadCopy, inst: Instruction, st: State) -> bool:
+    """Is ``inst`` a COPY of context files that puts each exactly where the broad COPY puts it,
+    directly in its destination, with the broad COPY's ``--chown``/``--chmod`` and no other flag?
+
+    Such a COPY (``COPY . /app`` then ``COPY requirements.txt .``) writes each file again with the
+    same content, owner and mode, so the broad COPY may move below it: the file ends up the same.
+    Only files directly in the destination: a folder the COPY would create inside it gets the
+    default mode where the broad COPY gives the context's (see ``commute``, case 3)."""
+    from .base import CARRIED_FLAGS, GLOB
+
+    if inst.keyword != "COPY" or any(f.name not in CARRIED_FLAGS for f in inst.flags):
+        return False
+    carried = sorted(f.raw for f in broad.inst.flags if f.name in CARRIED_FLAGS)
+    if sorted(f.raw for f in inst.flags) != carried:
+        return False
+    parts = copy_parts(inst)
+    if parts is None:
+        return False
+    sources, dest = parts
+    expanded, literal = st.expand(dest)
+    if not literal or "$" in expanded:
+        return False
+    target = join(st.workdir, expanded)
+    into_dir = dest.endswith("/") or len(sources) > 1 or dest in (".", "./")
+    for src in sources:
+        if GLOB & set(src) or "$" in src or src.startswith("/"):
+            return False
+        ctx_path = posixpath.normpath(src)
+        if ctx_path.startswith("..") or facts.ctx.kind(ctx_path) != "file" or facts.ctx.is_ignored(ctx_path):
+            return False
+        if symlink_on(facts.ctx, ctx_path) is not None:
+            return False
+        image_path = join(target, posixpath.basename(ctx_path)) if into_dir else target
+        try:
+            if broad.image_path(ctx_path) != image_path:
+                return False
+        except Refuse:
+            return False
+        if posixpath.dirname(image_path) != broad.dest:
+            return False
+    return True
 
 
 def check_mounts(inst: Instruction, st: State, dest: str) -> None:

@@ -76,7 +76,10 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
         edits.append(insert_before(df, r_start, lines_text(df, r_start, copy_lines), expects))
     edits.append(insert_after(df, install, block(df, c_start, c.end + 1), (expect_of(c),)))
     what = ", ".join(m[0] for m in manifests)
-    msg = f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install at line {install.lineno}"
+    if copy_lines:
+        msg = f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install at line {install.lineno}"
+    else:
+        msg = f"move the COPY at line {c.lineno} below the install at line {install.lineno} ({what} already copied)"
     return Fix(CODE, NAME, msg, c.lineno, tuple(edits))
 
 
