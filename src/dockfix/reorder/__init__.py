@@ -12,7 +12,7 @@ Modules: ``base`` (the broad COPY, ``Refuse``), ``steps`` (the instructions it m
 
 from .base import (
     ACCOUNT_COMMANDS, BROAD_SOURCES, CARRIED_FLAGS, FHS_DIRS, GLOB, SAFE_KEYWORDS, BroadCopy, Refuse, broad_copy,
-    each_install, install_cwd, source_dir, to_context, touches,
+    each_install, install_cwd, known_path, source_dir, to_context, touches,
 )
 from .copies import already_copied, copy_lines, manifest_copy, render
 from .install import (
@@ -46,6 +46,7 @@ __all__ = [
     "FHS_DIRS",
     "GLOB",
     "install_cwd",
+    "known_path",
     "local_word",
     "manifest_copy",
     "paths_touch",

@@ -15,6 +15,8 @@ otherwise the rule explains, with the line, why it left the file alone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..edits import (
     block,
     comment_block_start,
@@ -34,6 +36,7 @@ from ..reorder import (
     config_manifests,
     each_install,
     install_cwd,
+    known_path,
     manifest_copy,
     preflight,
     to_context,
@@ -96,8 +99,8 @@ def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocat
         except Refuse as r:
             raise Refuse(r.reason, install.lineno) from None
         for m in reads:
-            if "$" in m.path:
-                raise Refuse(f"the path '{m.path}' uses a variable or a pattern dockfix cannot resolve", install.lineno)
+            path = known_path(facts, install, invs, n, m.path)
+            m = replace(m, path=path) if path != m.path else m
             found.append((to_context(facts, broad, cwd, m.path, install, required=m.required), m))
     try:
         files = expand(facts.ctx, [(path, m) for path, m in found if path is not None])
