@@ -4,10 +4,12 @@
 
 For each Dockerfile of the corpus (``index.jsonl``, with its ``context_guess`` as the build context,
 as ``corpus_check.py`` does), a stage counts when a COPY/ADD of the context (or of a context
-directory) comes before a RUN that installs Python dependencies (an install DF001 or DF003 handles:
-manifest installs, project installs, ``pip install .``, ``setup.py install``). Prints how many files
-have such a stage before dockfix and after it, and, with ``--list``, each remaining file with the
-DF001/DF003 refusal reasons dockfix gave for it.
+directory) comes before a RUN that installs Python dependencies and still needs the fix: an install
+of manifests (``pip install -r``, ``uv pip sync``, ``pipenv``, ``conda env create``, ...), or a
+project install (``pip install .``, ``poetry install``, ``uv sync``, ``setup.py install``) with no
+install before that COPY in the stage (after a dependencies step, the project install belongs
+below the COPY). Prints how many files have such a stage before dockfix and after it, and, with
+``--list``, each remaining file with the DF001/DF003 refusal reasons dockfix gave for it.
 
 To compare two versions of dockfix, run the script with each on ``PYTHONPATH`` (the script uses
 only ``dockfix.api``, ``dockfix.reader``, ``dockfix.rules`` and ``dockfix.reorder``).
@@ -31,6 +33,8 @@ def _is_python_install(inv) -> bool:
 
     if is_manifest_install(inv) or project_install(inv):
         return True
+    if inv.tool in ("pip", "uv-pip") and inv.sub == "install" and any(n in ("--requirement",) for n, _, _ in inv.options):
+        return True
     if inv.tool in ("pip", "uv-pip") and inv.sub == "install":
         from dockfix.reorder import local_word
 
@@ -39,7 +43,10 @@ def _is_python_install(inv) -> bool:
 
 
 def copy_before_install(data: bytes, context: pathlib.Path) -> list[int]:
-    """The line of each install that a broad COPY of the context precedes in its stage."""
+    """The line of the first install in each stage that a broad COPY of the context precedes and
+    that still needs the fix: an install of manifests, or a project install when no install ran
+    before that COPY in the stage (a project install after a dependencies step is the fixed form)."""
+    from dockfix.installers import is_manifest_install
     from dockfix.reorder import broad_copy
     from dockfix.rules import Facts
 
@@ -50,12 +57,19 @@ def copy_before_install(data: bytes, context: pathlib.Path) -> list[int]:
     facts = Facts(df, BuildContext(context), Settings())
     out = []
     for stage in df.stages:
+        installs = []
         for k in range(stage.start + 1, stage.end):
             inst = df.instructions[k]
             if inst.keyword != "RUN":
                 continue
             invs = facts.invocations(inst) or []
-            if any(_is_python_install(i) for i in invs) and broad_copy(facts, stage.start, k) is not None:
+            if not any(_is_python_install(i) for i in invs):
+                continue
+            installs.append(k)
+            broad = broad_copy(facts, stage.start, k)
+            if broad is None:
+                continue
+            if any(is_manifest_install(i) for i in invs) or not any(j < broad.index for j in installs):
                 out.append(inst.lineno)
                 break
     return out
