@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..analysis import relative
 from ..edits import (
     block,
     comment_block_start,
@@ -67,7 +68,9 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
 
     # Can the broad COPY move down past everything up to and including the install?
     check_move_down(facts, broad, k)
-    check_install(facts, broad, install, invs, st_install, is_manifest_install)
+    # the manifests land inside the destination before the install, so the folder exists then
+    inside = any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests)
+    check_install(facts, broad, install, invs, st_install, is_manifest_install, dest_exists=inside)
 
     # Edits: remove the broad COPY (with its comments), copy the manifests right before the
     # install (above its comment block), put the broad COPY right after the install.

@@ -1,0 +1,31 @@
+"""Real builds of the moves DF001 makes since it proves more steps safe (issue 9): for each
+project under projects/coverage/, dockfix rewrites it, the rewrite builds the same image, and after
+a code change the rewritten build takes its install from the cache (installs nothing)."""
+
+from pathlib import Path
+
+import pytest
+
+from dockfix.model import Settings
+from dockfix.verify import verify_file
+
+pytestmark = pytest.mark.integration
+
+PROJECTS = Path(__file__).parent / "projects" / "coverage"
+DEPS = Settings(select=frozenset({"DF001", "DF003"}))
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param("step-effects", id="1-steps-that-commute"),  # ls, echo, mkdir, venv elsewhere, VOLUME, useradd -d
+    pytest.param("manifest-after", id="2-manifest-copied-after"),
+    pytest.param("env-path", id="3-env-path"),
+])
+def test_rewrite_verifies(case, docker, index):
+    report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, settings=DEPS)
+    text = report.format()
+    assert report.outcome == "changed", text
+    assert report.status == "verified", text
+    assert report.comparison.equal, text
+    assert report.original_rebuild.downloads, text  # the original installs again after the change
+    assert report.rewritten_rebuild.downloads == [], text
+    assert report.install_reused, text
