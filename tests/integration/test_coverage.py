@@ -19,6 +19,7 @@ DEPS = Settings(select=frozenset({"DF001", "DF003"}))
     pytest.param("step-effects", id="1-steps-that-commute"),  # ls, echo, mkdir, venv elsewhere, VOLUME, useradd -d
     pytest.param("manifest-after", id="2-manifest-copied-after"),
     pytest.param("env-path", id="3-env-path"),
+    pytest.param("subshell", id="4-install-in-a-subshell"),
 ])
 def test_rewrite_verifies(case, docker, index):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, settings=DEPS)

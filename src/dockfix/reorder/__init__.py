@@ -12,7 +12,7 @@ Modules: ``base`` (the broad COPY, ``Refuse``), ``steps`` (the instructions it m
 
 from .base import (
     ACCOUNT_COMMANDS, BROAD_SOURCES, CARRIED_FLAGS, FHS_DIRS, GLOB, SAFE_KEYWORDS, BroadCopy, Refuse, broad_copy,
-    each_install, install_cwd, known_path, source_dir, to_context, touches,
+    each_install, install_cwd, known_path, source_dir, subshell_invocations, to_context, touches,
 )
 from .copies import already_copied, copy_lines, manifest_copy, render
 from .install import (
@@ -56,6 +56,7 @@ __all__ = [
     "render",
     "SAFE_KEYWORDS",
     "source_dir",
+    "subshell_invocations",
     "to_context",
     "touches",
     "user_base",

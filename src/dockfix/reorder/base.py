@@ -114,6 +114,31 @@ def each_install(facts, code: str, name: str, find, plan) -> list:
     return out
 
 
+def subshell_invocations(facts, inst: Instruction) -> list[Invocation] | None:
+    """The commands of a RUN whose whole script is one subshell, ``( ... )``, read as the script
+    inside it; None for any other RUN.
+
+    A RUN runs its script in a shell of its own: a subshell around all of it changes nothing
+    (the exit status is that of the last command either way; variables and ``cd`` vanish with
+    the RUN either way). Taken only when the text inside the parentheses parses on its own into as
+    many commands as the whole (so the parentheses are one pair around everything)."""
+    from ..shell import invocations
+
+    s = facts.script(inst)
+    if not s:
+        return None
+    text = s[0].strip()
+    if not (text.startswith("(") and text.endswith(")")) or text.startswith("(("):
+        return None
+    outer = facts.invocations(inst)
+    inner = invocations(text[1:-1])
+    if outer is None or inner is None or len(inner) != len(outer) or not all(i.command.compound for i in outer):
+        return None
+    if any(i.command.compound for i in inner):
+        return None
+    return list(inner)
+
+
 def install_cwd(facts, install: Instruction, invs: list[Invocation]) -> list[tuple[Invocation, str]]:
     """Each command of the RUN with the working directory it runs in (following ``cd``)."""
     cwd = facts.states[facts.index(install)].workdir

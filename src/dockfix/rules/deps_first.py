@@ -38,6 +38,7 @@ from ..reorder import (
     each_install,
     install_cwd,
     known_path,
+    subshell_invocations,
     manifest_copy,
     preflight,
     to_context,
@@ -61,6 +62,7 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     df = facts.df
     c = broad.inst
     st_install = facts.states[k]
+    invs = subshell_invocations(facts, install) or invs  # RUN (cd /app && pip install ...)
     preflight(facts, broad, install, invs, st_install)
 
     # Which files does the install read, and where does it expect them?
