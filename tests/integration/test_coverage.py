@@ -20,6 +20,7 @@ DEPS = Settings(select=frozenset({"DF001", "DF003"}))
     pytest.param("manifest-after", id="2-manifest-copied-after"),
     pytest.param("env-path", id="3-env-path"),
     pytest.param("subshell", id="4-install-in-a-subshell"),
+    pytest.param("chain-split", id="4-install-and-more-cut-after-the-install"),
 ])
 def test_rewrite_verifies(case, docker, index):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, settings=DEPS)

@@ -20,6 +20,8 @@ from dataclasses import replace
 from ..analysis import relative
 from ..edits import (
     block,
+    newline_at,
+    rewrite_instruction,
     comment_block_start,
     expect_of,
     insert_after,
@@ -28,7 +30,7 @@ from ..edits import (
     remove_block,
 )
 from ..installers import expand, is_manifest_install, manifest_reads
-from ..model import Fix, Instruction
+from ..model import Edit, Expect, Fix, Instruction
 from ..reorder import (
     BroadCopy,
     Refuse,
@@ -59,6 +61,42 @@ def check(facts) -> list:
 
 
 def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation]) -> Fix:
+    try:
+        return _plan_one(facts, broad, k, install, invs)
+    except Refuse:
+        rest = _split_point(facts, install, invs)
+        if rest is None:
+            raise
+    return _plan_one(facts, broad, k, install, invs[:1], rest=rest)
+
+
+def _split_point(facts, install: Instruction, invs: list[Invocation]) -> int | None:
+    """Where the script of an install RUN ``INSTALL && B && C`` may be cut: the offset in the
+    script where B starts; None when it may not.
+
+    ``RUN A && B`` fails when A fails and otherwise runs B; ``RUN A`` then ``RUN B`` does the
+    same, and B runs in the same working directory and environment when A is the first command
+    (nothing before it can ``cd`` or set a variable) and A is an install (it changes neither).
+    So: the install is the first command, every separator after it is ``&&`` (``||`` or ``;``
+    would run the rest when the install fails), no command is part of a compound command (a
+    subshell, a loop, a ``$(...)``), and the install has no redirection or assignment.
+    """
+    script = facts.script(install)
+    if script is None or not script[2] or install.heredocs or len(invs) < 2:
+        return None
+    first = invs[0]
+    if not is_manifest_install(first) or first.command.assignments or first.command.redirects:
+        return None
+    if any(i.command.compound for i in invs) or first.command.op_before is not None:
+        return None
+    if any(i.command.op_after != "&&" for i in invs[:-1]) or invs[-1].command.op_after is not None:
+        return None
+    if any(is_manifest_install(i) for i in invs[1:]):
+        return None
+    return invs[1].command.start
+
+
+def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation], rest: int | None = None) -> Fix:
     df = facts.df
     c = broad.inst
     st_install = facts.states[k]
@@ -82,13 +120,37 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     edits = [remove_block(df, c_start, c.end + 1)]
     if copy_lines:
         edits.append(insert_before(df, r_start, lines_text(df, r_start, copy_lines), expects))
-    edits.append(insert_after(df, install, block(df, c_start, c.end + 1), (expect_of(c),)))
+    if rest is None:
+        edits.append(insert_after(df, install, block(df, c_start, c.end + 1), (expect_of(c),)))
+    else:
+        edits.append(_split_edit(facts, install, invs[0], rest, block(df, c_start, c.end + 1), expect_of(c)))
     what = ", ".join(m[0] for m in manifests)
-    if copy_lines:
+    if rest is not None:
+        msg = (f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install; the rest of "
+               f"the RUN at line {install.lineno} (after '&&') stays after the COPY as a RUN of its own")
+    elif copy_lines:
         msg = f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install at line {install.lineno}"
     else:
         msg = f"move the COPY at line {c.lineno} below the install at line {install.lineno} ({what} already copied)"
     return Fix(CODE, NAME, msg, c.lineno, tuple(edits))
+
+
+def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved: str, moved_expect) -> Edit:
+    """The install RUN cut after its first command, the moved COPY, then ``RUN <the rest>``."""
+    df = facts.df
+    script, offset, _ = facts.script(install)
+    end = offset + len(script)
+    flags = tuple(f.raw for f in install.flags)
+    head = script[: first.command.end]
+    tail = script[rest:].strip()
+    cut = rewrite_instruction(df, install, Expect("RUN", flags, tuple(head.split())), spans=[(offset + first.command.end, end)])
+    keyword = install.raw_keyword
+    new_run = " ".join([keyword, *flags, tail])
+    text = cut.text
+    nl = newline_at(df, install.end)
+    if not text.endswith("\n"):  # the install ended the file without a newline: so does the new RUN
+        return Edit(cut.start, cut.end, text + nl + moved + new_run, cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split()))))
+    return Edit(cut.start, cut.end, text + moved + new_run + nl, cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split()))))
 
 
 def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation]) -> list[tuple[str, str]]:
