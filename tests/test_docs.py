@@ -36,6 +36,7 @@ REFUSALS = {
     'DF001/refuse-manifest-copied-after-other-owner': 'The manifest `COPY` after the broad `COPY` has other `--chown`/`--chmod` flags (or puts the file elsewhere)',
     'DF001/refuse-subshell-part': 'The install is in a subshell that is only part of its `RUN`',
     'DF001/refuse-chain-or': 'The install `RUN` goes on with `||` or `;` (the rest runs when the install fails) and the rest needs the application',
+    'DF001/refuse-relative-dest-json': 'A relative `COPY` destination, a `WORKDIR` between, and a `COPY` dockfix cannot write on one line with an absolute destination (JSON form, a continuation, quotes)',
     'DF001/refuse-step-dest-not-created': 'A step in between writes inside the destination, which nothing but the `COPY` creates before it',
     'DF001/refuse-workdir-chown': 'WORKDIR would create the directory the chowned COPY created',
     'DF001/refuse-pipfile-path': 'A Pipfile entry with a local path or `editable = true`',

@@ -1,6 +1,6 @@
 """Real builds of the moves DF001 makes since it proves more steps safe (issue 9): for each
 project under projects/coverage/, dockfix rewrites it, the rewrite builds the same image, and after
-a code change the rewritten build takes its install from the cache (installs nothing)."""
+a code change the rewritten build takes its install steps from the cache (installs nothing)."""
 
 from pathlib import Path
 
@@ -28,6 +28,9 @@ def test_rewrite_verifies(case, docker, index):
     assert report.outcome == "changed", text
     assert report.status == "verified", text
     assert report.comparison.equal, text
-    assert report.original_rebuild.downloads, text  # the original installs again after the change
-    assert report.rewritten_rebuild.downloads == [], text
-    assert report.install_reused, text
+    # after the code change the original runs its install again; the rewrite takes it from the cache
+    assert any(not s.cached for s in report.original_rebuild.install_steps), text
+    steps = report.rewritten_rebuild.install_steps
+    assert steps and all(s.cached for s in steps), text
+    # (the lab's index counts downloads of every build on the machine at that time, so a concurrent
+    # build can show up in ``downloads``; the cached install step is what shows nothing was installed)

@@ -15,11 +15,14 @@ from ..effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
 
 
-def check_move_down(facts, broad: BroadCopy, k: int) -> None:
-    """May the broad COPY move down to just before instruction ``k``, meaning the same there?"""
+def check_move_down(facts, broad: BroadCopy, k: int, absolute_dest: bool = False) -> None:
+    """May the broad COPY move down to just before instruction ``k``, meaning the same there?
+
+    ``absolute_dest``: the caller writes the moved COPY's destination absolute
+    (``absolute_copy``), so a WORKDIR between does not change it."""
     for j in range(broad.index + 1, k):
         check_between(facts, broad, facts.df.instructions[j], facts.states[j])
-    check_same_meaning(facts, broad, facts.states[k])
+    check_same_meaning(facts, broad, facts.states[k], absolute_dest)
     check_accounts(facts, broad, k)
     check_environments(facts, broad)
 
@@ -353,7 +356,7 @@ def check_environments(facts, broad: BroadCopy) -> None:
             )
 
 
-def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
+def check_same_meaning(facts, broad: BroadCopy, st_after: State, absolute_dest: bool = False) -> None:
     """Does the broad COPY mean the same thing once moved below the install?"""
     c = broad.inst
     st_before = facts.states[broad.index]
@@ -362,5 +365,26 @@ def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
         if (a and a.version) != (b and b.version):
             raise Refuse(f"${name} changes between the COPY at line {c.lineno} and the install", c.lineno)
     sources, dest = copy_parts(c)
-    if not dest.startswith("/") and st_before.workdir != st_after.workdir:
+    if not dest.startswith("/") and st_before.workdir != st_after.workdir and not absolute_dest:
         raise Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
+
+
+def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
+    """The broad COPY written with its destination absolute, as one line valid at ``st_after``,
+    when its destination is relative and the working directory there differs; None when it
+    keeps its text. Refuse when it cannot be written so (a continuation, JSON form, quoting)."""
+    from .copies import render
+
+    c = broad.inst
+    sources, dest = copy_parts(c)
+    st_before = facts.states[broad.index]
+    if dest.startswith("/") or st_before.workdir == st_after.workdir:
+        return None
+    why = Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
+    words = c.args.split()
+    if c.start != c.end or c.json_form or len(words) != len(sources) + 1 or any(w != unquote_word(w) or "$" in w for w in words):
+        raise why
+    rendered = render(broad.dest, st_after)
+    if rendered is None or any(ch.isspace() or ch in "\"'" for ch in rendered):
+        raise why
+    return " ".join([c.raw_keyword, *(f.raw for f in c.flags), *words[:-1], rendered.rstrip("/") + "/"])

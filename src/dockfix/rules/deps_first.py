@@ -32,6 +32,7 @@ from ..edits import (
 from ..installers import expand, is_manifest_install, manifest_reads
 from ..model import Edit, Expect, Fix, Instruction
 from ..reorder import (
+    absolute_copy,
     BroadCopy,
     Refuse,
     check_move_down,
@@ -107,7 +108,8 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
     manifests = _manifests(facts, broad, install, invs)
 
     # Can the broad COPY move down past everything up to and including the install?
-    check_move_down(facts, broad, k)
+    check_move_down(facts, broad, k, absolute_dest=True)
+    moved_line = absolute_copy(facts, broad, st_install)  # WORKDIR /app, COPY . ., WORKDIR /app/backend
     # the manifests land inside the destination before the install, so the folder exists then
     inside = any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests)
     check_install(facts, broad, install, invs, st_install, is_manifest_install, dest_exists=inside)
@@ -117,13 +119,17 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
     copy_lines, expects = manifest_copy(facts, broad, manifests, k)
     c_start = comment_block_start(df, c)
     r_start = comment_block_start(df, install)
+    moved, moved_expect = block(df, c_start, c.end + 1), expect_of(c)
+    if moved_line is not None:
+        moved = block(df, c_start, c.start) + lines_text(df, c.start, [moved_line])
+        moved_expect = Expect(c.keyword, tuple(f.raw for f in c.flags), tuple(moved_line.split()[1 + len(c.flags):]))
     edits = [remove_block(df, c_start, c.end + 1)]
     if copy_lines:
         edits.append(insert_before(df, r_start, lines_text(df, r_start, copy_lines), expects))
     if rest is None:
-        edits.append(insert_after(df, install, block(df, c_start, c.end + 1), (expect_of(c),)))
+        edits.append(insert_after(df, install, moved, (moved_expect,)))
     else:
-        edits.append(_split_edit(facts, install, invs[0], rest, block(df, c_start, c.end + 1), expect_of(c)))
+        edits.append(_split_edit(facts, install, invs[0], rest, moved, moved_expect))
     what = ", ".join(m[0] for m in manifests)
     if rest is not None:
         msg = (f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install; the rest of "
