@@ -42,6 +42,12 @@ def _is_python_install(inv) -> bool:
     return inv.tool == "setup.py" and inv.sub in ("install", "develop")
 
 
+def _any_install(inv) -> bool:
+    """Any Python install (of named packages too: DF003 may write the dependencies out)."""
+    return inv.tool in ("pip", "uv-pip", "pip-sync", "pipenv", "conda", "poetry", "uv", "pdm") and inv.sub in (
+        "install", "sync", "env create", "env update", "create", "update")
+
+
 def copy_before_install(data: bytes, context: pathlib.Path) -> list[int]:
     """The line of the first install in each stage that a broad COPY of the context precedes and
     that still needs the fix: an install of manifests, or a project install when no install ran
@@ -63,9 +69,10 @@ def copy_before_install(data: bytes, context: pathlib.Path) -> list[int]:
             if inst.keyword != "RUN":
                 continue
             invs = facts.invocations(inst) or []
+            if any(_any_install(i) for i in invs):
+                installs.append(k)
             if not any(_is_python_install(i) for i in invs):
                 continue
-            installs.append(k)
             broad = broad_copy(facts, stage.start, k)
             if broad is None:
                 continue
@@ -99,6 +106,7 @@ def main() -> int:
         if result.outcome == "failed" or copy_before_install(result.patched, context):
             after += 1
             reasons = [f"{s.code} line {s.lineno}: {s.reason}" for s in result.skips if s.code in ("DF001", "DF003")]
+            reasons += [f"{f.code} line {f.lineno}: an unsafe fix, not applied: {f.message}" for f in result.unapplied if f.code in ("DF001", "DF003")]
             if result.outcome == "failed":
                 reasons.append(f"failed: {result.error}")
             remaining.append((f"{entry['repo']}/{entry['dockerfile']}", reasons))
