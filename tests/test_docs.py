@@ -38,7 +38,7 @@ REFUSALS = {
     'DF001/refuse-chain-or': 'The install `RUN` goes on with `||` or `;` (the rest runs when the install fails) and the rest needs the application',
     'DF001/refuse-relative-dest-json': 'A relative `COPY` destination, a `WORKDIR` between, and a `COPY` dockfix cannot write on one line with an absolute destination (JSON form, a continuation, quotes)',
     'DF001/refuse-step-dest-not-created': 'A step in between writes inside the destination, which nothing but the `COPY` creates before it',
-    'DF001/refuse-workdir-chown': 'WORKDIR would create the directory the chowned COPY created',
+    'DF001/refuse-workdir-chown': 'A `WORKDIR` below the destination of a `COPY --chown` would create a folder of the copied tree with another owner',
     'DF001/refuse-pipfile-path': 'A Pipfile entry with a local path or `editable = true`',
     'DF001/refuse-conda-pip-local': 'A conda environment whose `pip:` section installs a local path',
     'DF001/refuse-uv-pip-metadata': '`uv pip install -r pyproject.toml` reads the project metadata',

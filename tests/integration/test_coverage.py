@@ -21,6 +21,7 @@ DEPS = Settings(select=frozenset({"DF001", "DF003"}))
     pytest.param("env-path", id="3-env-path"),
     pytest.param("subshell", id="4-install-in-a-subshell"),
     pytest.param("chain-split", id="4-install-and-more-cut-after-the-install"),
+    pytest.param("workdir-chown", id="5-manifest-copy-above-the-workdir"),
 ])
 def test_rewrite_verifies(case, docker, index):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, settings=DEPS)

@@ -19,11 +19,12 @@ from .install import (
     check_cache_in_tree, check_install, check_user_install, config_manifests, preflight, user_base,
 )
 from .steps import (
-    absolute_copy, check_accounts, check_between, check_environments, check_mounts, check_move_down, check_same_meaning,
+    absolute_copy, first_dest_workdir, check_accounts, check_between, check_environments, check_mounts, check_move_down, check_same_meaning,
     command_touches, local_word, paths_touch, pip_touches,
 )
 
 __all__ = [
+    "first_dest_workdir",
     "absolute_copy",
     "ACCOUNT_COMMANDS",
     "already_copied",

@@ -15,16 +15,45 @@ from ..effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
 
 
-def check_move_down(facts, broad: BroadCopy, k: int, absolute_dest: bool = False) -> None:
+def check_move_down(facts, broad: BroadCopy, k: int, absolute_dest: bool = False, created_at: int | None = None) -> None:
     """May the broad COPY move down to just before instruction ``k``, meaning the same there?
 
     ``absolute_dest``: the caller writes the moved COPY's destination absolute
-    (``absolute_copy``), so a WORKDIR between does not change it."""
+    (``absolute_copy``), so a WORKDIR between does not change it. ``created_at``: the caller puts
+    the manifest COPYs (with the broad COPY's flags, into the destination) right before
+    instruction ``created_at``, so a WORKDIR of the destination itself from there on finds it."""
     for j in range(broad.index + 1, k):
-        check_between(facts, broad, facts.df.instructions[j], facts.states[j])
+        inst = facts.df.instructions[j]
+        if created_at is not None and j >= created_at and workdir_target(facts, j) == broad.dest:
+            continue  # the folder exists: the WORKDIR creates nothing
+        check_between(facts, broad, inst, facts.states[j])
     check_same_meaning(facts, broad, facts.states[k], absolute_dest)
     check_accounts(facts, broad, k)
     check_environments(facts, broad)
+
+
+def workdir_target(facts, j: int) -> str | None:
+    """The folder a WORKDIR at index ``j`` names, when it is known; else None."""
+    inst = facts.df.instructions[j]
+    if inst.keyword != "WORKDIR":
+        return None
+    st = facts.states[j]
+    expanded, literal = st.expand(unquote_word(inst.args.strip()))
+    target = join(st.workdir, expanded)
+    return target if literal and "$" not in target and "@" not in target else None
+
+
+def first_dest_workdir(facts, broad: BroadCopy, k: int) -> int | None:
+    """The index of the first WORKDIR of the broad COPY's destination itself between it and ``k``
+    that would create that folder before the moved COPY with another owner (the COPY has
+    ``--chown``, or the user is not root); None when there is none."""
+    for j in range(broad.index + 1, k):
+        if workdir_target(facts, j) == broad.dest:
+            st = facts.states[j]
+            if (broad.inst.flags or not st.is_root()) and not dest_exists_before(facts, broad, j):
+                return j
+            return None
+    return None
 
 
 def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None:

@@ -33,6 +33,7 @@ from ..installers import expand, is_manifest_install, manifest_reads
 from ..model import Edit, Expect, Fix, Instruction
 from ..reorder import (
     absolute_copy,
+    first_dest_workdir,
     BroadCopy,
     Refuse,
     check_move_down,
@@ -108,7 +109,10 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
     manifests = _manifests(facts, broad, install, invs)
 
     # Can the broad COPY move down past everything up to and including the install?
-    check_move_down(facts, broad, k, absolute_dest=True)
+    # a WORKDIR of the destination between would create it with another owner: the manifest COPY
+    # goes above it and creates the folder as the broad COPY did (same flags)
+    at = first_dest_workdir(facts, broad, k)
+    check_move_down(facts, broad, k, absolute_dest=True, created_at=at)
     moved_line = absolute_copy(facts, broad, st_install)  # WORKDIR /app, COPY . ., WORKDIR /app/backend
     # the manifests land inside the destination before the install, so the folder exists then
     inside = any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests)
@@ -116,9 +120,13 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
 
     # Edits: remove the broad COPY (with its comments), copy the manifests right before the
     # install (above its comment block), put the broad COPY right after the install.
-    copy_lines, expects = manifest_copy(facts, broad, manifests, k)
+    copy_lines, expects = manifest_copy(facts, broad, manifests, k, at)
+    if at is not None and not any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests):
+        raise Refuse(f"WORKDIR at line {df.instructions[at].lineno} would create {broad.dest} before the COPY at line {c.lineno}, changing its owner", df.instructions[at].lineno)
+    if at is not None and not copy_lines:
+        at = None  # already copied above it
     c_start = comment_block_start(df, c)
-    r_start = comment_block_start(df, install)
+    r_start = comment_block_start(df, df.instructions[at] if at is not None else install)
     moved, moved_expect = block(df, c_start, c.end + 1), expect_of(c)
     if moved_line is not None:
         moved = block(df, c_start, c.start) + lines_text(df, c.start, [moved_line])
