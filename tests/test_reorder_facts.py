@@ -122,3 +122,24 @@ def test_step_home_of_unknown_user_is_unknown(tmp_path):
     facts = _facts(tmp_path, "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN mkdir -p ~/cache\n")
     inst = facts.df.instructions[k]
     assert step_meets_copy(facts, broad_copy(facts, 0, k), inst, facts.states[k], facts.invocations(inst)) is None
+
+
+@pytest.mark.parametrize("script, cut", [
+    ("pip install -r r.txt && python setup.py bdist_wheel", "python setup.py bdist_wheel"),
+    ("pip install -r r.txt && a && b", "a && b"),
+    ("pip install -r r.txt ; python setup.py bdist_wheel", None),  # runs the rest when the install fails
+    ("pip install -r r.txt || python setup.py install", None),
+    ("pip install -r r.txt && a | b", None),
+    ("cd /app && pip install -r r.txt && b", None),  # the cd would not reach the rest
+    ("X=1 pip install -r r.txt && b", None),
+    ("pip install -r r.txt > log && b", None),
+    ("pip install -r r.txt && (b)", None),
+    ("pip install -r r.txt", None),
+])
+def test_split_point(tmp_path, script, cut):
+    from dockfix.rules.deps_first import _split_point
+
+    facts = _facts(tmp_path, f"FROM python:3.11\nWORKDIR /app\nRUN {script}\n")
+    inst = facts.df.instructions[2]
+    at = _split_point(facts, inst, facts.invocations(inst))
+    assert (None if at is None else facts.script(inst)[0][at:]) == cut
