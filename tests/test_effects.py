@@ -455,3 +455,11 @@ def test_cd_that_may_not_be_in_force(script):
 
 def test_cd_sequence():
     assert writes("cd /a; cd b && cd ../c && touch x") == {("/a/c/x", False)}
+
+
+def test_unknown_home_makes_home_paths_unknown():
+    """UNKNOWN_HOME: the caller knows the home is not known, so '~' names no folder (not /root)."""
+    known = effect("mkdir -p ~/cache")
+    assert Access("/root/cache", mkdir=True) in known.writes
+    unknown = effect("mkdir -p ~/cache", home=effects.UNKNOWN_HOME)
+    assert unknown.writes_anything and not unknown.writes

@@ -82,3 +82,64 @@ def test_uv_no_config_keeps_only_the_named_file(tmp_path):
     invs = facts.invocations(inst)
     paths = [c.path for c in config_files(facts, inst, invs[0], command_env(facts, inst, invs, 0), ["/app"])]
     assert paths == ["/cfg/uv.toml"]
+
+
+@pytest.mark.parametrize("lines, exists", [
+    ("WORKDIR /app\nCOPY . .", True),  # the WORKDIR created it
+    ("WORKDIR /app/sub\nWORKDIR /app\nCOPY . .", True),  # a folder below it was created
+    ("COPY . /app", False),  # only the COPY creates it
+    ("WORKDIR /srv\nCOPY . /app", False),
+    ("COPY req.txt /app/\nCOPY . /app", True),  # an earlier COPY into it
+    ("COPY req.txt /app/r.txt\nCOPY . /app", True),  # the parent of the file it names
+    ("WORKDIR /app\nRUN rm -rf /app\nCOPY . .", False),  # removed after the WORKDIR
+    ("WORKDIR /app\nRUN mkdir -p /app && rm -rf /app/tmp\nCOPY . .", True),  # left in place
+    ("WORKDIR /app\nRUN ./setup.sh\nCOPY . .", False),  # may remove it
+    ("ARG D=/app\nWORKDIR $D\nCOPY . /app", False),  # an ARG may be overridden
+])
+def test_dest_exists_before(tmp_path, lines, exists):
+    from dockfix.reorder.base import broad_copy
+    from dockfix.reorder.steps import dest_exists_before
+
+    facts = _facts(tmp_path, f"FROM python:3.11\n{lines}\nRUN echo\n")
+    k = len(facts.df.instructions) - 1
+    broad = broad_copy(facts, 0, k)
+    assert broad is not None and broad.dest == "/app"
+    assert dest_exists_before(facts, broad, k) is exists
+
+
+def test_step_home_of_unknown_user_is_unknown(tmp_path):
+    """A base image that runs as a non-root user whose home is not known: '~' is no known folder, so a write there may be anywhere."""
+    from dockfix.reorder.base import broad_copy
+    from dockfix.reorder.steps import step_meets_copy
+
+    (tmp_path / "app.py").write_text("")
+    facts = _facts(tmp_path, "FROM bitnami/python:3.11\nWORKDIR /app\nCOPY . .\nRUN mkdir -p ~/cache\n")
+    k = 3
+    broad = broad_copy(facts, 0, k)
+    inst = facts.df.instructions[k]
+    why = step_meets_copy(facts, broad, inst, facts.states[k], facts.invocations(inst))
+    assert why is not None and "cannot name" in why
+    facts = _facts(tmp_path, "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN mkdir -p ~/cache\n")
+    inst = facts.df.instructions[k]
+    assert step_meets_copy(facts, broad_copy(facts, 0, k), inst, facts.states[k], facts.invocations(inst)) is None
+
+
+@pytest.mark.parametrize("script, cut", [
+    ("pip install -r r.txt && python setup.py bdist_wheel", "python setup.py bdist_wheel"),
+    ("pip install -r r.txt && a && b", "a && b"),
+    ("pip install -r r.txt ; python setup.py bdist_wheel", None),  # runs the rest when the install fails
+    ("pip install -r r.txt || python setup.py install", None),
+    ("pip install -r r.txt && a | b", None),
+    ("cd /app && pip install -r r.txt && b", None),  # the cd would not reach the rest
+    ("X=1 pip install -r r.txt && b", None),
+    ("pip install -r r.txt > log && b", None),
+    ("pip install -r r.txt && (b)", None),
+    ("pip install -r r.txt", None),
+])
+def test_split_point(tmp_path, script, cut):
+    from dockfix.rules.deps_first import _split_point
+
+    facts = _facts(tmp_path, f"FROM python:3.11\nWORKDIR /app\nRUN {script}\n")
+    inst = facts.df.instructions[2]
+    at = _split_point(facts, inst, facts.invocations(inst))
+    assert (None if at is None else facts.script(inst)[0][at:]) == cut

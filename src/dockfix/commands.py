@@ -115,7 +115,7 @@ def model(ctx: Ctx) -> Effect | None:
             ctx.read(posixpath.join(d, program))
     if name in NOTHING:
         return ctx.effect()
-    if name in OPAQUE or program.startswith("./"):
+    if (name in OPAQUE and not (name == "poetry" and len(words) > 1 and words[1].value == "config")) or program.startswith("./"):
         return ctx.opaque()
     if re.fullmatch(r"python(\d+(\.\d+)*)?", name):
         fn = _models()["python"]

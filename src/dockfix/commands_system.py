@@ -185,7 +185,24 @@ def which(ctx: Ctx, words):
     return ctx.effect()
 
 
+def poetry_config(ctx: Ctx, words):
+    """``poetry config KEY VALUE`` (no option): writes the user's configuration file
+    (``$POETRY_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/pypoetry``, else ``~/.config/pypoetry``) and
+    reads it. Assumption: setting a value writes only that file; the project's ``poetry.toml`` that
+    the command also loads only changes what ``poetry config --list`` shows. Any option
+    (``--local``, ``--unset``, ``--list``) or another form stays unknown."""
+    if len(words) != 3 or words[0].value != "config" or any(w.value.startswith("-") or w.has_expansion for w in words):
+        raise Unknown("poetry")
+    for name in ("POETRY_CONFIG_DIR", "XDG_CONFIG_HOME", "POETRY_HOME"):
+        if name in ctx.state.env_names or name in ctx.shell_vars:
+            raise Unknown(name)
+    ctx.read("~/.config/pypoetry/config.toml")
+    ctx.write("~/.config/pypoetry/config.toml")
+    return ctx.effect()
+
+
 MODELS = {
+    "poetry": poetry_config,
     "useradd": account("useradd"), "adduser": account("adduser"), "groupadd": account("groupadd"),
     "addgroup": account("addgroup"), "usermod": account("usermod"), "groupmod": account("groupmod"),
     "apt-get": packages, "apt": packages, "apk": packages, "yum": packages, "dnf": packages, "microdnf": packages,

@@ -32,6 +32,7 @@ from .shell import Invocation, Word
 
 STANDARD_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 SHELL_SET = {"PWD", "OLDPWD", "IFS", "RANDOM", "LINENO", "SECONDS", "UID", "EUID", "PPID", "OPTIND", "OPTARG"}
+UNKNOWN_HOME = "?"  # ``home`` for run_effects: the home directory is not known
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _UNKNOWN = re.compile(r"[$`*?\[{]")
 
@@ -187,7 +188,8 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     """Each command of one RUN with its effect, following ``cd`` through the script.
 
     ``home``: the home directory of the RUN's user when the caller knows it (``users.who``);
-    by default ``$HOME`` if the Dockerfile sets it, else ``/root`` when the user is root.
+    ``UNKNOWN_HOME`` when the caller knows it is not known; by default ``$HOME`` if the
+    Dockerfile sets it, else ``/root`` when the user is root.
     """
     from .commands import model
 
@@ -195,6 +197,8 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     assigned = frozenset(_assigned(invs))
     if home is None:
         home = _default_home(state)
+    elif not home.startswith("/"):
+        home = None  # UNKNOWN_HOME: the caller knows the home is not known
     if "HOME" in assigned:
         home = None
     cwd: str | None = state.workdir
@@ -299,4 +303,4 @@ def _redirects(ctx: Ctx) -> Effect | None:
     return effect
 
 
-__all__ = ["Access", "Effect", "Ctx", "run_effects", "run_effect", "volume_effect"]
+__all__ = ["UNKNOWN_HOME", "Access", "Effect", "Ctx", "run_effects", "run_effect", "volume_effect"]

@@ -12,18 +12,20 @@ Modules: ``base`` (the broad COPY, ``Refuse``), ``steps`` (the instructions it m
 
 from .base import (
     ACCOUNT_COMMANDS, BROAD_SOURCES, CARRIED_FLAGS, FHS_DIRS, GLOB, SAFE_KEYWORDS, BroadCopy, Refuse, broad_copy,
-    each_install, install_cwd, source_dir, to_context, touches,
+    each_install, install_cwd, known_path, source_dir, subshell_invocations, to_context, touches,
 )
 from .copies import already_copied, copy_lines, manifest_copy, render
 from .install import (
     check_cache_in_tree, check_install, check_user_install, config_manifests, preflight, user_base,
 )
 from .steps import (
-    check_accounts, check_between, check_environments, check_mounts, check_move_down, check_same_meaning,
+    absolute_copy, first_dest_workdir, check_accounts, check_between, check_environments, check_mounts, check_move_down, check_same_meaning,
     command_touches, local_word, paths_touch, pip_touches,
 )
 
 __all__ = [
+    "first_dest_workdir",
+    "absolute_copy",
     "ACCOUNT_COMMANDS",
     "already_copied",
     "broad_copy",
@@ -46,6 +48,7 @@ __all__ = [
     "FHS_DIRS",
     "GLOB",
     "install_cwd",
+    "known_path",
     "local_word",
     "manifest_copy",
     "paths_touch",
@@ -55,6 +58,7 @@ __all__ = [
     "render",
     "SAFE_KEYWORDS",
     "source_dir",
+    "subshell_invocations",
     "to_context",
     "touches",
     "user_base",

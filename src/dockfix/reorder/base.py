@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, replace
 
 from ..analysis import copy_parts, join, may_touch, relative
@@ -80,11 +81,13 @@ def source_dir(facts, src: str) -> str | None:
 
 
 def each_install(facts, code: str, name: str, find, plan) -> list:
-    """Fixes and skips of a dependency-first rule, one install per stage and pass.
+    """Fixes and skips of a dependency-first rule: at most one fix per stage and pass.
 
     ``find(invs)`` picks the install in a RUN's commands (None: not one); ``plan(broad, k, inst,
     invs, found)`` returns a Fix (or None: nothing to do) or raises Refuse, reported as a Skip.
-    The engine re-runs the rules after each fix, so later installs come in later passes.
+    Every install of the stage is looked at until one gets a fix (a refused first install does
+    not hide a later one that can be fixed); the engine re-runs the rules after each fix, so
+    later installs come in later passes.
     """
     out: list = []
     df = facts.df
@@ -106,8 +109,34 @@ def each_install(facts, code: str, name: str, find, plan) -> list:
                 fix = Skip(code, name, r.reason, r.lineno or inst.lineno)
             if fix is not None:  # a suppression above the COPY or above the install applies
                 out.append(replace(fix, lines=(broad.inst.lineno, inst.lineno)))
-            break
+                if not isinstance(fix, Skip):
+                    break
     return out
+
+
+def subshell_invocations(facts, inst: Instruction) -> list[Invocation] | None:
+    """The commands of a RUN whose whole script is one subshell, ``( ... )``, read as the script
+    inside it; None for any other RUN.
+
+    A RUN runs its script in a shell of its own: a subshell around all of it changes nothing
+    (the exit status is that of the last command either way; variables and ``cd`` vanish with
+    the RUN either way). Taken only when the text inside the parentheses parses on its own into as
+    many commands as the whole (so the parentheses are one pair around everything)."""
+    from ..shell import invocations
+
+    s = facts.script(inst)
+    if not s:
+        return None
+    text = s[0].strip()
+    if not (text.startswith("(") and text.endswith(")")) or text.startswith("(("):
+        return None
+    outer = facts.invocations(inst)
+    inner = invocations(text[1:-1])
+    if outer is None or inner is None or len(inner) != len(outer) or not all(i.command.compound for i in outer):
+        return None
+    if any(i.command.compound for i in inner):
+        return None
+    return list(inner)
 
 
 def install_cwd(facts, install: Instruction, invs: list[Invocation]) -> list[tuple[Invocation, str]]:
@@ -120,6 +149,44 @@ def install_cwd(facts, install: Instruction, invs: list[Invocation]) -> list[tup
                 raise Refuse("the RUN changes directory to a path dockfix cannot resolve", install.lineno)
             cwd = join(cwd, inv.args[0].value)
         out.append((inv, cwd))
+    return out
+
+
+_SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def known_path(facts, install: Instruction, invs: list[Invocation], n: int, path: str) -> str:
+    """``path``, a word of command n of the install RUN, with ``$NAME``/``${NAME}`` replaced by
+    values known for certain: set by ``ENV`` in this file (an ``ARG`` may be overridden), not
+    changed earlier in the RUN, holding no space, pattern or further ``$``. The word must be
+    unquoted or double-quoted (in single quotes a ``$`` is literal). Else Refuse."""
+    if "$" not in path:
+        return path
+    from ..installers.config import command_env
+
+    inv = invs[n]
+    word = next((w for w in inv.command.words if w.value == path or w.value.endswith("=" + path)), None)
+    bad = Refuse(f"the path '{path}' uses a variable or a pattern dockfix cannot resolve", install.lineno)
+    if word is None or not word.has_expansion or "'" in word.raw or inv.command.compound:
+        raise bad
+    st = facts.states[facts.index(install)]
+    try:
+        get = command_env(facts, install, invs, n)
+    except Refuse:
+        raise bad from None
+
+    def sub(m: re.Match) -> str:
+        name = m.group(1) or m.group(2)
+        var = st.vars.get(name)
+        if var is None or var.is_arg or not isinstance(var.value, str) or get(name) != var.value:
+            raise bad
+        if not var.value or re.search(r"[\s$`*?\[{~\\]", var.value):
+            raise bad
+        return var.value
+
+    out = _SHELL_VAR.sub(sub, path)
+    if "$" in out:
+        raise bad
     return out
 
 

@@ -13,9 +13,10 @@ from .base import CARRIED_FLAGS, GLOB, BroadCopy, Refuse, touches
 from .steps import command_touches
 
 
-def manifest_copy(facts, broad: BroadCopy, manifests: list[tuple[str, str]], k: int) -> tuple[list[str], tuple[Expect, ...]]:
+def manifest_copy(facts, broad: BroadCopy, manifests: list[tuple[str, str]], k: int, at: int | None = None) -> tuple[list[str], tuple[Expect, ...]]:
     """COPY lines (and their expectations) that put ``manifests`` (context path, image path)
-    where the install at index k reads them, skipping those an earlier COPY already put there."""
+    where the install at index k reads them, skipping those an earlier COPY already put there.
+    ``at``: the lines go right before instruction ``at`` (default: the install)."""
     c = broad.inst
     install = facts.df.instructions[k]
     for ctx_path, _ in manifests:
@@ -28,9 +29,10 @@ def manifest_copy(facts, broad: BroadCopy, manifests: list[tuple[str, str]], k: 
                 f"file or folder, which the COPY at line {c.lineno} cannot then replace with the link",
                 install.lineno,
             )
-    needed = [m for m in manifests if not already_copied(facts, broad, m, k)]
+    at = k if at is None else at
+    needed = [m for m in manifests if not already_copied(facts, broad, m, at)]
     flags = " ".join(f.raw for f in c.flags if f.name in CARRIED_FLAGS)
-    return copy_lines(needed, facts.states[k], flags, c.raw_keyword == c.raw_keyword.lower())
+    return copy_lines(needed, facts.states[at], flags, c.raw_keyword == c.raw_keyword.lower())
 
 
 def render(path: str, st: State) -> str | None:

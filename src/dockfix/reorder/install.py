@@ -52,14 +52,18 @@ def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
             raise Refuse(f"{name} is set, so {inv.tool} may read files dockfix cannot see", install.lineno)
 
 
-def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State, is_install) -> None:
+def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State, is_install,
+                  dest_exists: bool = False) -> None:
     """Does the install read only the manifests, and leave the COPY's tree alone?
 
     ``is_install(inv)``: the commands whose manifests the caller has resolved and checked.
+    ``dest_exists``: the caller puts files into the destination before the install (the manifest
+    COPYs), so the folder exists when the RUN runs.
     """
     check_mounts(install, st, broad.dest)
+    others = _others_meet(facts, broad, install, invs, st, is_install, dest_exists)
     for inv in invs:
-        why = command_touches(inv, st, broad.dest, install=is_install(inv))
+        why = command_touches(inv, st, broad.dest, install=True) if is_install(inv) else others.get(id(inv))
         if why:
             raise Refuse(f"the RUN at line {install.lineno} also runs '{why}', which may need the application files", install.lineno)
     from ..installers.config import command_env
@@ -71,6 +75,27 @@ def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invo
             except Refuse as r:
                 raise Refuse(r.reason, install.lineno) from None
             check_user_install(facts, broad, install, inv, get)
+
+
+def _others_meet(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State, is_install,
+                 dest_exists: bool) -> dict:
+    """For each command of the install RUN other than the installs: why it does not commute with
+    the broad COPY (now run before it), judged by its effect as a step between is
+    (``steps.step_meets_copy``'s reasoning): the text of each command that does not commute."""
+    from ..commute import context_copied, meets_copy
+    from ..effects import run_effects
+    from .steps import dest_exists_before, run_home
+
+    copied, names = context_copied(facts.ctx, broad.source_dir)
+    exists = dest_exists or dest_exists_before(facts, broad, facts.index(install))
+    out = {}
+    for inv, effect in run_effects(invs, st, run_home(facts, install)):
+        if is_install(inv):
+            continue
+        text = " ".join(w.raw for w in inv.command.words) or " ".join(inv.command.redirects)
+        if effect is None or meets_copy(effect, broad.dest, copied, exists, names):
+            out[id(inv)] = text
+    return out
 
 
 def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], n: int, starts: list[str]) -> list[tuple[str, str]]:

@@ -10,16 +10,50 @@ from ..analysis import State, copy_parts, join, relative, shown, under, unquote_
 from ..context_scan import symlink_on
 from ..model import Instruction
 from ..shell import Invocation
+from ..commute import context_copied, relation, run_meets_copy
+from ..effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
 
 
-def check_move_down(facts, broad: BroadCopy, k: int) -> None:
-    """May the broad COPY move down to just before instruction ``k``, meaning the same there?"""
+def check_move_down(facts, broad: BroadCopy, k: int, absolute_dest: bool = False, created_at: int | None = None) -> None:
+    """May the broad COPY move down to just before instruction ``k``, meaning the same there?
+
+    ``absolute_dest``: the caller writes the moved COPY's destination absolute
+    (``absolute_copy``), so a WORKDIR between does not change it. ``created_at``: the caller puts
+    the manifest COPYs (with the broad COPY's flags, into the destination) right before
+    instruction ``created_at``, so a WORKDIR of the destination itself from there on finds it."""
     for j in range(broad.index + 1, k):
-        check_between(facts, broad, facts.df.instructions[j], facts.states[j])
-    check_same_meaning(facts, broad, facts.states[k])
+        inst = facts.df.instructions[j]
+        if created_at is not None and j >= created_at and workdir_target(facts, j) == broad.dest:
+            continue  # the folder exists: the WORKDIR creates nothing
+        check_between(facts, broad, inst, facts.states[j])
+    check_same_meaning(facts, broad, facts.states[k], absolute_dest)
     check_accounts(facts, broad, k)
     check_environments(facts, broad)
+
+
+def workdir_target(facts, j: int) -> str | None:
+    """The folder a WORKDIR at index ``j`` names, when it is known; else None."""
+    inst = facts.df.instructions[j]
+    if inst.keyword != "WORKDIR":
+        return None
+    st = facts.states[j]
+    expanded, literal = st.expand(unquote_word(inst.args.strip()))
+    target = join(st.workdir, expanded)
+    return target if literal and "$" not in target and "@" not in target else None
+
+
+def first_dest_workdir(facts, broad: BroadCopy, k: int) -> int | None:
+    """The index of the first WORKDIR of the broad COPY's destination itself between it and ``k``
+    that would create that folder before the moved COPY with another owner (the COPY has
+    ``--chown``, or the user is not root); None when there is none."""
+    for j in range(broad.index + 1, k):
+        if workdir_target(facts, j) == broad.dest:
+            st = facts.states[j]
+            if (broad.inst.flags or not st.is_root()) and not dest_exists_before(facts, broad, j):
+                return j
+            return None
+    return None
 
 
 def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None:
@@ -55,7 +89,7 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
         if parts is None:
             raise Refuse(f"the {kw} at line {inst.lineno} is a heredoc; dockfix cannot tell where it writes", inst.lineno)
         expanded, _ = st.expand(parts[1])
-        if touches(join(st.workdir, expanded), dest):
+        if touches(join(st.workdir, expanded), dest) and not recopies_context_files(facts, broad, inst, st):
             raise Refuse(f"the {kw} at line {inst.lineno} writes into {parts[1]}, which the COPY at line {c.lineno} also fills", inst.lineno)
         return
     if kw == "RUN":
@@ -63,12 +97,146 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
         if invs is None:
             raise Refuse(f"the RUN at line {inst.lineno} cannot be read reliably; it may use the copied files", inst.lineno)
         check_mounts(inst, st, dest)
-        for inv in invs:
-            why = command_touches(inv, st, dest)
-            if why:
-                raise Refuse(f"the RUN at line {inst.lineno} runs '{why}', which may use the files of the COPY at line {c.lineno}", inst.lineno)
+        why = step_meets_copy(facts, broad, inst, st, invs)
+        if why:
+            raise Refuse(f"the RUN at line {inst.lineno} may use the files of the COPY at line {c.lineno}: {why}", inst.lineno)
+        return
+    if kw == "VOLUME":
+        paths = volume_paths(inst)
+        effect = volume_effect(paths, st) if paths else None
+        if effect is None or effect.writes_anything or any(relation(a.path, dest) != "apart" for a in effect.writes):
+            raise Refuse(f"VOLUME at line {inst.lineno} may name a folder of the tree the COPY at line {c.lineno} fills", inst.lineno)
         return
     raise Refuse(f"{kw} at line {inst.lineno} stands between the COPY at line {c.lineno} and the install", inst.lineno)
+
+
+def step_meets_copy(facts, broad: BroadCopy, inst: Instruction, st: State, invs: list[Invocation]) -> str | None:
+    """Why the RUN ``inst`` (before which the broad COPY would now run) does not commute with the
+    COPY, from the effects of its commands (``commute.run_meets_copy``); None when it provably does.
+
+    The context is read as the COPY brings it (after ``.dockerignore``); the RUN's home is the one
+    of the account ``users.who`` finds (unknown: paths below ``~`` are unknown); the destination
+    counts as existing before the RUN only when ``dest_exists_before`` proves it.
+    """
+    copied, names = context_copied(facts.ctx, broad.source_dir)
+    return run_meets_copy(
+        invs, st, broad.dest, copied, dest_exists=dest_exists_before(facts, broad, facts.index(inst)),
+        names=names, home=run_home(facts, inst),
+    )
+
+
+def run_home(facts, inst: Instruction) -> str:
+    """The home directory of the account that runs ``inst`` (``users.who``), else UNKNOWN_HOME."""
+    from ..users import who
+
+    account = who(facts, inst)
+    home = None if isinstance(account, str) else account.home
+    return home if home and home.startswith("/") and "$" not in home else UNKNOWN_HOME
+
+
+def dest_exists_before(facts, broad: BroadCopy, j: int) -> bool:
+    """Does the destination of the broad COPY provably exist (as a folder) when instruction ``j``
+    runs, without the broad COPY? Yes when an earlier instruction of the stage created it or a
+    folder below it (a ``WORKDIR``, a ``COPY``/``ADD`` into it) and no ``RUN`` from there up to ``j``
+    may remove or replace it (their effects are known and write nothing at or above it, ``mkdir -p``
+    aside). The base image's folders are not known, so a destination only the base image has is
+    not taken as existing."""
+    from ..effects import run_effect
+
+    df = facts.df
+    stage = df.stage_of(j)
+    dest = broad.dest
+    for i in range(j - 1, stage.start, -1):
+        inst = df.instructions[i]
+        st = facts.states[i]
+        if inst is broad.inst:
+            continue
+        if inst.keyword == "RUN":
+            invs = facts.invocations(inst)
+            if invs is None or any(f.name == "--mount" for f in inst.flags):
+                return False
+            effect = run_effect(invs, st, run_home(facts, inst))
+            if effect is None or effect.writes_anything:
+                return False
+            for a in effect.writes:
+                where = relation(a.path, dest)
+                if where == "apart" or (where == "inside" and a.path != dest):
+                    continue  # elsewhere, or below the destination: the folder itself stays
+                if where is None or not a.mkdir:
+                    return False  # may remove or replace the destination or a parent
+            continue
+        target = None
+        if inst.keyword == "WORKDIR":
+            expanded, literal = st.expand(unquote_word(inst.args.strip()))
+            target = join(st.workdir, expanded) if literal or "$" not in expanded else None
+        elif inst.keyword in ("COPY", "ADD") and not inst.flag("--from"):
+            parts = copy_parts(inst)
+            if parts is not None:
+                expanded, literal = st.expand(parts[1])
+                if literal:
+                    full = join(st.workdir, expanded)
+                    # a COPY creates its destination folder, or the parent of the file it names
+                    target = full if expanded.endswith("/") or expanded in (".", "./") else posixpath.dirname(full)
+        if target is not None and "$" not in target and "@" not in target and under(target, dest):
+            return True
+    return False
+
+
+def volume_paths(inst: Instruction) -> list[str] | None:
+    """The paths a VOLUME names (JSON array or words); None when unreadable."""
+    import json
+
+    text = inst.args.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return None
+        return items if isinstance(items, list) and all(isinstance(x, str) for x in items) else None
+    return [unquote_word(w) for w in text.split()] or None
+
+
+def recopies_context_files(facts, broad: BroadCopy, inst: Instruction, st: State) -> bool:
+    """Is ``inst`` a COPY of context files that puts each exactly where the broad COPY puts it,
+    directly in its destination, with the broad COPY's ``--chown``/``--chmod`` and no other flag?
+
+    Such a COPY (``COPY . /app`` then ``COPY requirements.txt .``) writes each file again with the
+    same content, owner and mode, so the broad COPY may move below it: the file ends up the same.
+    Only files directly in the destination: a folder the COPY would create inside it gets the
+    default mode where the broad COPY gives the context's (see ``commute``, case 3)."""
+    from .base import CARRIED_FLAGS, GLOB
+
+    if inst.keyword != "COPY" or any(f.name not in CARRIED_FLAGS for f in inst.flags):
+        return False
+    carried = sorted(f.raw for f in broad.inst.flags if f.name in CARRIED_FLAGS)
+    if sorted(f.raw for f in inst.flags) != carried:
+        return False
+    parts = copy_parts(inst)
+    if parts is None:
+        return False
+    sources, dest = parts
+    expanded, literal = st.expand(dest)
+    if not literal or "$" in expanded:
+        return False
+    target = join(st.workdir, expanded)
+    into_dir = dest.endswith("/") or len(sources) > 1 or dest in (".", "./")
+    for src in sources:
+        if GLOB & set(src) or "$" in src or src.startswith("/"):
+            return False
+        ctx_path = posixpath.normpath(src)
+        if ctx_path.startswith("..") or facts.ctx.kind(ctx_path) != "file" or facts.ctx.is_ignored(ctx_path):
+            return False
+        if symlink_on(facts.ctx, ctx_path) is not None:
+            return False
+        image_path = join(target, posixpath.basename(ctx_path)) if into_dir else target
+        try:
+            if broad.image_path(ctx_path) != image_path:
+                return False
+        except Refuse:
+            return False
+        if posixpath.dirname(image_path) != broad.dest:
+            return False
+    return True
 
 
 def check_mounts(inst: Instruction, st: State, dest: str) -> None:
@@ -217,7 +385,7 @@ def check_environments(facts, broad: BroadCopy) -> None:
             )
 
 
-def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
+def check_same_meaning(facts, broad: BroadCopy, st_after: State, absolute_dest: bool = False) -> None:
     """Does the broad COPY mean the same thing once moved below the install?"""
     c = broad.inst
     st_before = facts.states[broad.index]
@@ -226,5 +394,26 @@ def check_same_meaning(facts, broad: BroadCopy, st_after: State) -> None:
         if (a and a.version) != (b and b.version):
             raise Refuse(f"${name} changes between the COPY at line {c.lineno} and the install", c.lineno)
     sources, dest = copy_parts(c)
-    if not dest.startswith("/") and st_before.workdir != st_after.workdir:
+    if not dest.startswith("/") and st_before.workdir != st_after.workdir and not absolute_dest:
         raise Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
+
+
+def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
+    """The broad COPY written with its destination absolute, as one line valid at ``st_after``,
+    when its destination is relative and the working directory there differs; None when it
+    keeps its text. Refuse when it cannot be written so (a continuation, JSON form, quoting)."""
+    from .copies import render
+
+    c = broad.inst
+    sources, dest = copy_parts(c)
+    st_before = facts.states[broad.index]
+    if dest.startswith("/") or st_before.workdir == st_after.workdir:
+        return None
+    why = Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
+    words = c.args.split()
+    if c.start != c.end or c.json_form or len(words) != len(sources) + 1 or any(w != unquote_word(w) or "$" in w for w in words):
+        raise why
+    rendered = render(broad.dest, st_after)
+    if rendered is None or any(ch.isspace() or ch in "\"'" for ch in rendered):
+        raise why
+    return " ".join([c.raw_keyword, *(f.raw for f in c.flags), *words[:-1], rendered.rstrip("/") + "/"])

@@ -15,8 +15,13 @@ otherwise the rule explains, with the line, why it left the file alone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..analysis import relative
 from ..edits import (
     block,
+    newline_at,
+    rewrite_instruction,
     comment_block_start,
     expect_of,
     insert_after,
@@ -25,8 +30,10 @@ from ..edits import (
     remove_block,
 )
 from ..installers import expand, is_manifest_install, manifest_reads
-from ..model import Fix, Instruction
+from ..model import Edit, Expect, Fix, Instruction
 from ..reorder import (
+    absolute_copy,
+    first_dest_workdir,
     BroadCopy,
     Refuse,
     check_move_down,
@@ -34,6 +41,8 @@ from ..reorder import (
     config_manifests,
     each_install,
     install_cwd,
+    known_path,
+    subshell_invocations,
     manifest_copy,
     preflight,
     to_context,
@@ -54,30 +63,108 @@ def check(facts) -> list:
 
 
 def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation]) -> Fix:
+    try:
+        return _plan_one(facts, broad, k, install, invs)
+    except Refuse:
+        rest = _split_point(facts, install, invs)
+        if rest is None:
+            raise
+    return _plan_one(facts, broad, k, install, invs[:1], rest=rest)
+
+
+def _split_point(facts, install: Instruction, invs: list[Invocation]) -> int | None:
+    """Where the script of an install RUN ``INSTALL && B && C`` may be cut: the offset in the
+    script where B starts; None when it may not.
+
+    ``RUN A && B`` fails when A fails and otherwise runs B; ``RUN A`` then ``RUN B`` does the
+    same, and B runs in the same working directory and environment when A is the first command
+    (nothing before it can ``cd`` or set a variable) and A is an install (it changes neither).
+    So: the install is the first command, every separator after it is ``&&`` (``||`` or ``;``
+    would run the rest when the install fails), no command is part of a compound command (a
+    subshell, a loop, a ``$(...)``), and the install has no redirection or assignment.
+    """
+    script = facts.script(install)
+    if script is None or not script[2] or install.heredocs or len(invs) < 2:
+        return None
+    first = invs[0]
+    if not is_manifest_install(first) or first.command.assignments or first.command.redirects:
+        return None
+    if any(i.command.compound for i in invs) or first.command.op_before is not None:
+        return None
+    if any(i.command.op_after != "&&" for i in invs[:-1]) or invs[-1].command.op_after is not None:
+        return None
+    if any(is_manifest_install(i) for i in invs[1:]):
+        return None
+    return invs[1].command.start
+
+
+def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation], rest: int | None = None) -> Fix:
     df = facts.df
     c = broad.inst
     st_install = facts.states[k]
+    invs = subshell_invocations(facts, install) or invs  # RUN (cd /app && pip install ...)
     preflight(facts, broad, install, invs, st_install)
 
     # Which files does the install read, and where does it expect them?
     manifests = _manifests(facts, broad, install, invs)
 
     # Can the broad COPY move down past everything up to and including the install?
-    check_move_down(facts, broad, k)
-    check_install(facts, broad, install, invs, st_install, is_manifest_install)
+    # a WORKDIR of the destination between would create it with another owner: the manifest COPY
+    # goes above it and creates the folder as the broad COPY did (same flags)
+    at = first_dest_workdir(facts, broad, k)
+    check_move_down(facts, broad, k, absolute_dest=True, created_at=at)
+    moved_line = absolute_copy(facts, broad, st_install)  # WORKDIR /app, COPY . ., WORKDIR /app/backend
+    # the manifests land inside the destination before the install, so the folder exists then
+    inside = any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests)
+    check_install(facts, broad, install, invs, st_install, is_manifest_install, dest_exists=inside)
 
     # Edits: remove the broad COPY (with its comments), copy the manifests right before the
     # install (above its comment block), put the broad COPY right after the install.
-    copy_lines, expects = manifest_copy(facts, broad, manifests, k)
+    copy_lines, expects = manifest_copy(facts, broad, manifests, k, at)
+    if at is not None and not any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests):
+        raise Refuse(f"WORKDIR at line {df.instructions[at].lineno} would create {broad.dest} before the COPY at line {c.lineno}, changing its owner", df.instructions[at].lineno)
+    if at is not None and not copy_lines:
+        at = None  # already copied above it
     c_start = comment_block_start(df, c)
-    r_start = comment_block_start(df, install)
+    r_start = comment_block_start(df, df.instructions[at] if at is not None else install)
+    moved, moved_expect = block(df, c_start, c.end + 1), expect_of(c)
+    if moved_line is not None:
+        moved = block(df, c_start, c.start) + lines_text(df, c.start, [moved_line])
+        moved_expect = Expect(c.keyword, tuple(f.raw for f in c.flags), tuple(moved_line.split()[1 + len(c.flags):]))
     edits = [remove_block(df, c_start, c.end + 1)]
     if copy_lines:
         edits.append(insert_before(df, r_start, lines_text(df, r_start, copy_lines), expects))
-    edits.append(insert_after(df, install, block(df, c_start, c.end + 1), (expect_of(c),)))
+    if rest is None:
+        edits.append(insert_after(df, install, moved, (moved_expect,)))
+    else:
+        edits.append(_split_edit(facts, install, invs[0], rest, moved, moved_expect))
     what = ", ".join(m[0] for m in manifests)
-    msg = f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install at line {install.lineno}"
+    if rest is not None:
+        msg = (f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install; the rest of "
+               f"the RUN at line {install.lineno} (after '&&') stays after the COPY as a RUN of its own")
+    elif copy_lines:
+        msg = f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install at line {install.lineno}"
+    else:
+        msg = f"move the COPY at line {c.lineno} below the install at line {install.lineno} ({what} already copied)"
     return Fix(CODE, NAME, msg, c.lineno, tuple(edits))
+
+
+def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved: str, moved_expect) -> Edit:
+    """The install RUN cut after its first command, the moved COPY, then ``RUN <the rest>``."""
+    df = facts.df
+    script, offset, _ = facts.script(install)
+    end = offset + len(script)
+    flags = tuple(f.raw for f in install.flags)
+    head = script[: first.command.end]
+    tail = script[rest:].strip()
+    cut = rewrite_instruction(df, install, Expect("RUN", flags, tuple(head.split())), spans=[(offset + first.command.end, end)])
+    keyword = install.raw_keyword
+    new_run = " ".join([keyword, *flags, tail])
+    text = cut.text
+    nl = newline_at(df, install.end)
+    if not text.endswith("\n"):  # the install ended the file without a newline: so does the new RUN
+        return Edit(cut.start, cut.end, text + nl + moved + new_run, cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split()))))
+    return Edit(cut.start, cut.end, text + moved + new_run + nl, cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split()))))
 
 
 def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation]) -> list[tuple[str, str]]:
@@ -93,8 +180,8 @@ def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocat
         except Refuse as r:
             raise Refuse(r.reason, install.lineno) from None
         for m in reads:
-            if "$" in m.path:
-                raise Refuse(f"the path '{m.path}' uses a variable or a pattern dockfix cannot resolve", install.lineno)
+            path = known_path(facts, install, invs, n, m.path)
+            m = replace(m, path=path) if path != m.path else m
             found.append((to_context(facts, broad, cwd, m.path, install, required=m.required), m))
     try:
         files = expand(facts.ctx, [(path, m) for path, m in found if path is not None])
