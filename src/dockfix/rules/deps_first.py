@@ -162,9 +162,11 @@ def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved
     new_run = " ".join([keyword, *flags, tail])
     text = cut.text
     nl = newline_at(df, install.end)
-    if not text.endswith("\n"):  # the install ended the file without a newline: so does the new RUN
-        return Edit(cut.start, cut.end, text + nl + moved + new_run, cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split()))))
-    return Edit(cut.start, cut.end, text + moved + new_run + nl, cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split()))))
+    expect = cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split())))
+    if not df.lines[install.end].endswith("\n"):  # the install ended the file without a newline: so does the new RUN
+        # (the cut keeps the newline of a continued first line, or has none when the RUN was one line)
+        return Edit(cut.start, cut.end, (text if text.endswith("\n") else text + nl) + moved + new_run, expect)
+    return Edit(cut.start, cut.end, text + moved + new_run + nl, expect)
 
 
 def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation]) -> list[tuple[str, str]]:
