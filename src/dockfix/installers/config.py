@@ -100,7 +100,9 @@ def command_env(facts, inst, invs: list[Invocation], n: int):
     return get
 
 
-def _home(facts, inst, get):
+def home_dir(facts, inst, get) -> str | None:
+    """The home of the user that runs ``inst`` (``get``: the RUN's environment): $HOME, else the
+    account's home; None when not one absolute path."""
     home = get("HOME")
     if home is None:
         from ..users import who
@@ -143,7 +145,7 @@ def config_files(facts, inst, inv: Invocation, get, starts: list[str]) -> list[C
         return out
     for start in starts:
         out += _project_files(reads, start)
-    home = _home(facts, inst, get)
+    home = home_dir(facts, inst, get)
     for tail in reads.home:
         out.append(ConfigFile(posixpath.join(home, tail) if home else None, tail, f"$HOME/{tail}"))
     xdg = get("XDG_CONFIG_HOME")

@@ -128,7 +128,8 @@ def check_user_install(facts, broad: BroadCopy, install: Instruction, inv: Invoc
 
 def user_base(facts, inst: Instruction, get=None) -> str | None:
     """Where ``pip install --user`` writes for this RUN (PYTHONUSERBASE, else ~/.local); None: unknown."""
-    from ..users import env, who
+    from ..installers.config import home_dir
+    from ..users import env
 
     if get is None:
         from ..installers.config import command_env
@@ -138,13 +139,8 @@ def user_base(facts, inst: Instruction, get=None) -> str | None:
     base = get("PYTHONUSERBASE")
     if base is not None:
         return base if isinstance(base, str) and base.startswith("/") else None
-    home = get("HOME")
-    if home is None:
-        account = who(facts, inst)
-        home = account.home if not isinstance(account, str) else None
-    if not isinstance(home, str) or not home.startswith("/"):
-        return None
-    return posixpath.join(home, ".local")
+    home = home_dir(facts, inst, get)
+    return None if home is None else posixpath.join(home, ".local")
 
 
 def check_cache_in_tree(facts, broad: BroadCopy, install: Instruction, inv: Invocation, get) -> None:
@@ -153,12 +149,12 @@ def check_cache_in_tree(facts, broad: BroadCopy, install: Instruction, inv: Invo
     install, the COPY would lay the context's files over the cache instead of under it)."""
     from ..context_scan import files_named
     from ..installers import CACHES, USES
-    from ..installers.config import _home
+    from ..installers.config import home_dir
 
     subs, keys = USES.get(inv.tool, (frozenset(), ()))
     if inv.sub not in subs:
         return
-    home = _home(facts, install, get)
+    home = home_dir(facts, install, get)
     for key in keys:
         cache = CACHES[key]
         value = get(cache.dir_env)
