@@ -240,3 +240,12 @@ def test_show_settings(tmp_path):
     (tmp_path / "svc" / ".dockfix.toml").write_text("select = 3\n")
     code, out, err = dockfix("--show-settings", "svc", cwd=tmp_path)
     assert code == 2 and out == "" and err == f"error: {config}: select must be a list of rule codes\n"
+
+
+def test_reports_name_the_package_version(tmp_path):
+    from dockfix import __version__
+
+    tree(tmp_path, {"Dockerfile": NAIVE, "requirements.txt": b"flask\n"})
+    for fmt, find in (("json", lambda d: d["tool"]["version"]), ("sarif", lambda d: d["runs"][0]["tool"]["driver"]["version"])):
+        code, out, _ = dockfix("--format", fmt, "Dockerfile", cwd=tmp_path)
+        assert find(json.loads(out)) == __version__
