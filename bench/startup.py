@@ -36,7 +36,7 @@ BIN = Path(sys.executable).parent
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["NO_COLOR"] = "1"
 DOCKERFILE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
-LIBRARY = "import os, dockfix.api, dockfix.engine, dockfix.rules, dockfix.context, dockfix.config; os._exit(0)"
+LIBRARY = "import os, dockfix.api, dockfix.engine, dockfix.rules, dockfix.build.context, dockfix.config; os._exit(0)"
 
 
 def timed(cmd, cwd) -> tuple[float, float]:

@@ -23,7 +23,7 @@ import pathlib
 import sys
 
 from dockfix.api import fix_bytes
-from dockfix.context import BuildContext
+from dockfix.build.context import BuildContext
 from dockfix.model import ParseError, Settings
 from dockfix.reader import read
 

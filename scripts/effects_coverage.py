@@ -17,7 +17,7 @@ import pathlib
 
 from dockfix import commute, effects, reorder
 from dockfix.analysis import under
-from dockfix.context import BuildContext
+from dockfix.build.context import BuildContext
 from dockfix.model import ParseError, Settings
 from dockfix.reader import read
 from dockfix.rules import Facts

@@ -1,4 +1,4 @@
-"""Tests for dockfix.context: build-context facts, .dockerignore, requirements
+"""Tests for dockfix.build.context: build-context facts, .dockerignore, requirements
 closures and static project metadata."""
 
 from __future__ import annotations
@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dockfix.context import (
-    BuildContext,
-    DockerIgnore,
-    RequirementsClosure,
-    RequirementsRef,
-    go_clean,
-    parse_requirements_text,
-    read_ignore_patterns,
-    requirements_closure,
-)
-from dockfix.project import ProjectDeps, project_deps
+from dockfix.build.context import BuildContext
+from dockfix.build.dockerignore import DockerIgnore, read_ignore_patterns
+from dockfix.project.requirements_closure import RequirementsClosure, RequirementsRef, requirements_closure
+from dockfix.build.paths import go_clean
+from dockfix.project.requirements import parse_requirements_text
+from dockfix.project.base import ProjectDeps
+from dockfix.project.pyproject import project_deps
 
 
 def make_tree(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dockfix import analysis, commute, effects, reader, shell
-from dockfix.context import BuildContext
+from dockfix import analysis, commute, effects, reader
+from dockfix.build.context import BuildContext
 from dockfix.effects import Access
+from dockfix.shell.invocation import invocations
 
 
 def state(lines: str = "WORKDIR /app", base: str = "python:3.11-slim") -> analysis.State:
@@ -15,7 +16,7 @@ def state(lines: str = "WORKDIR /app", base: str = "python:3.11-slim") -> analys
 
 
 def effect(script: str, lines: str = "WORKDIR /app", base: str = "python:3.11-slim", home: str | None = None):
-    invs = shell.invocations(script)
+    invs = invocations(script)
     assert invs is not None, script
     return effects.run_effect(invs, state(lines, base), home)
 
@@ -303,7 +304,7 @@ def test_unknown(script):
 
 
 def test_run_effects_names_each_command():
-    invs = shell.invocations("cd /tmp && mkdir x && frob")
+    invs = invocations("cd /tmp && mkdir x && frob")
     out = effects.run_effects(invs, state())
     assert [inv.command.words[0].value for inv, _ in out] == ["cd", "mkdir", "frob"]
     assert out[2][1] is None and out[1][1] is not None
@@ -411,7 +412,7 @@ def test_volume(paths, lines, context, commutes):
 ])
 def test_run_meets_copy(script, lines, expected):
     fake = Fake(*APP)
-    why = commute.run_meets_copy(shell.invocations(script), state(lines), "/app", fake.copied, True, fake.names)
+    why = commute.run_meets_copy(invocations(script), state(lines), "/app", fake.copied, True, fake.names)
     assert (why is None) if expected is None else (expected in why), why
 
 

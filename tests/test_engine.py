@@ -212,7 +212,7 @@ def _same(a, b):
 
 
 def test_batched_fixes_give_the_same_result_as_one_per_pass_on_every_fixture():
-    from dockfix.context import BuildContext
+    from dockfix.build.context import BuildContext
 
     from _paths import fixture_cases
     from test_fixtures import load
@@ -229,7 +229,7 @@ def test_batched_fixes_give_the_same_result_as_one_per_pass_on_every_fixture():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(FRAGMENTS), min_size=20, max_size=60), st.booleans())
 def test_batched_fixes_give_the_same_result_as_one_per_pass_on_generated_files(body, unsafe):
-    from dockfix.context import BuildContext
+    from dockfix.build.context import BuildContext
 
     df = read("\n".join(["FROM python:3.11", *body, ""]).encode())
     _same(*_both_ways(df, BuildContext(CONTEXT), Settings(unsafe_fixes=unsafe)))

@@ -4,7 +4,7 @@ configuration search path per installer."""
 import pytest
 
 from dockfix.analysis import may_touch, symbolic_head
-from dockfix.context import BuildContext
+from dockfix.build.context import BuildContext
 from dockfix.installers.config import UNKNOWN, command_env, config_files
 from dockfix.model import Settings
 from dockfix.reader import read

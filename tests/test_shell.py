@@ -6,14 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockfix.shell import (
-    Command,
-    Invocation,
-    Word,
-    invocations,
-    parse_invocation,
-    split_commands,
-)
+from dockfix.shell.nodes import Command, Invocation, Word
+from dockfix.shell.invocation import invocations, parse_invocation
+from dockfix.shell.script import split_commands
 
 
 def commands(script: str) -> list[Command]:

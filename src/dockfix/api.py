@@ -22,7 +22,7 @@ def fix_bytes(
     settings: Settings | None = None,
 ) -> FileResult:
     """Plan and apply every fix to one Dockerfile's bytes. ``context`` defaults to its folder."""
-    from .context import BuildContext
+    from .build.context import BuildContext
     from .engine import EngineLimit, fix_dockerfile
     from .reader import check_instructions, read
 

@@ -29,12 +29,6 @@ would change, 2 bad input, usage or internal error, 130 interrupted.
 """
 
 
-def _codes(values: list[str] | None) -> frozenset[str] | None:
-    if not values:
-        return None
-    return frozenset(c.strip().upper() for v in values for c in v.split(",") if c.strip())
-
-
 def parser():
     """The options of ``dockfix [OPTIONS] [PATH ...]``."""
     import argparse
@@ -139,6 +133,7 @@ def main_command(argv: list[str]) -> int:
         _error(problem)
         return EXIT_ERROR
     from .config import ConfigError, Overrides, builder_name, unknown_codes
+    from .config import option_codes as _codes
 
     try:
         builder = builder_name(a.builder, "--builder") if a.builder is not None else None

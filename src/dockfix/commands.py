@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from .effects import Ctx, Effect
-from .shell import Word
+from .shell.nodes import Word
 
 # Shell builtins and commands that touch no file (beyond redirections).
 NOTHING = {

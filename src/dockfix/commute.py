@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable
 
 from .analysis import State, relative, under
 from .effects import Access, Effect, run_effects
-from .shell import Invocation
+from .shell.nodes import Invocation
 
 # Directories that OS packages own; a COPY into or above one of them meets every package install.
 PACKAGE_ROOTS = (

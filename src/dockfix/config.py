@@ -89,6 +89,13 @@ def builder_name(value, where: str) -> str:
     return value.strip().lower()
 
 
+def option_codes(values: list[str] | None) -> frozenset[str] | None:
+    """Rule codes given as options (``--select A,B --select C``), upper case; None if none."""
+    if not values:
+        return None
+    return frozenset(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+
+
 def unknown_codes(codes) -> list[str]:
     from .rules import BY_CODE
 

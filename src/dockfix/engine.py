@@ -16,7 +16,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from .context import BuildContext
+from .build.context import BuildContext
 from .edits import expect_of
 from .model import Applicability, Dockerfile, Edit, Expect, Fix, ParseError, Settings, Skip
 from .reader import _is_comment, _trim_newline, read

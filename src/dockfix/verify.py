@@ -66,7 +66,7 @@ def simulate_code_change(context: Path, dockerfile: Path | None = None) -> str:
 
     The comment is unique, so the changed file never matches a layer cached by an earlier run.
     """
-    from .context import BuildContext
+    from .build.context import BuildContext
 
     mark = f"# dockfix verify: simulated code change {uuid.uuid4().hex}\n"
     facts = BuildContext(context)
@@ -328,7 +328,7 @@ def cli(argv: list[str]) -> int:
     """``dockfix verify`` on the command line (``argv`` after the word ``verify``)."""
     import argparse
 
-    from .cli import _codes
+    from .config import option_codes as _codes
     from .config import unknown_codes
     from .model import Settings
     from .report import argument_parser

@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass
 
 from ..analysis import join, relative, symbolic_head
-from ..reorder import Refuse
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 from .profile import Reads
+from .refuse import Refuse
 
 UNSET = None
 

@@ -25,9 +25,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from ..context import BuildContext, _requirement_local_kind, requirements_closure
-from ..reorder import Refuse, local_word
-from ..shell import Invocation
+from ..build.context import BuildContext
+from ..project.requirements_closure import _requirement_local_kind, requirements_closure
+from ..shell.invocation import local_word
+from ..shell.nodes import Invocation
+from .refuse import Refuse
 
 PROJECT_METADATA = ("pyproject.toml", "setup.py", "setup.cfg")
 

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, replace
 
 from ..analysis import copy_parts, join, may_touch, relative
+from ..installers.refuse import Refuse  # noqa: F401  (re-exported: the rules import it from here)
 from ..model import Instruction, Skip
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 
 BROAD_SOURCES = {".", "./", "./.", "*", "./*"}
 CARRIED_FLAGS = ("--chown", "--chmod")
@@ -20,13 +21,6 @@ PATH_COMMANDS = {"mkdir", "chown", "chmod", "ln", "touch"}
 HARMLESS = {"true", "set", "echo", ":", "export", "locale-gen", "update-ca-certificates", "ldconfig"}
 FHS_DIRS = {"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"}
 ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
-
-
-class Refuse(Exception):
-    def __init__(self, reason: str, lineno: int):
-        super().__init__(reason)
-        self.reason = reason
-        self.lineno = lineno
 
 
 @dataclass(frozen=True)
@@ -122,7 +116,7 @@ def subshell_invocations(facts, inst: Instruction) -> list[Invocation] | None:
     (the exit status is that of the last command either way; variables and ``cd`` vanish with
     the RUN either way). Taken only when the text inside the parentheses parses on its own into as
     many commands as the whole (so the parentheses are one pair around everything)."""
-    from ..shell import invocations
+    from ..shell.invocation import invocations
 
     s = facts.script(inst)
     if not s:

@@ -7,7 +7,7 @@ import posixpath
 
 from ..analysis import BASE_WORKDIR, State, relative, shown
 from ..model import Instruction
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 from .base import CARRIED_FLAGS, FHS_DIRS, BroadCopy, Refuse, touches
 from .steps import check_mounts, command_touches
 

@@ -9,7 +9,8 @@ import re
 from ..analysis import State, copy_parts, join, relative, shown, under, unquote_word
 from ..context_scan import symlink_on
 from ..model import Instruction
-from ..shell import Invocation
+from ..shell.invocation import local_word  # noqa: F401  (re-exported by reorder)
+from ..shell.nodes import Invocation
 from ..commute import context_copied, relation, run_meets_copy
 from ..effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
@@ -334,16 +335,6 @@ def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool)
     if any(local_word(w) for w in inv.args):
         return text
     return None
-
-
-def local_word(w) -> bool:
-    """Does a positional installer argument name something on the local filesystem?"""
-    v = w.value
-    if w.has_expansion or v.startswith((".", "/", "~")) or ("/" in v and "://" not in v) or v.startswith("file:"):
-        return True
-    if re.search(r"\.(whl|tar\.gz|zip|tar\.bz2)$", v) and "://" not in v:
-        return True
-    return "@" in v and "file:" in v
 
 
 def check_accounts(facts, broad: BroadCopy, k: int) -> None:

@@ -11,9 +11,10 @@ import re
 from functools import cached_property, lru_cache
 
 from ..analysis import State, states
-from ..context import BuildContext
+from ..build.context import BuildContext
 from ..model import Dockerfile, Instruction, Settings
-from ..shell import Invocation, invocations
+from ..shell.nodes import Invocation
+from ..shell.invocation import invocations
 
 
 @lru_cache(maxsize=4096)

@@ -18,7 +18,7 @@ from ..analysis import under
 from ..edits import comment_block_start, lines_text
 from ..installers import apt
 from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 from ..users import chain, describe, is_debian, who
 from .mounts import (
     Removals,

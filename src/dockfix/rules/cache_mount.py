@@ -30,7 +30,8 @@ from ..analysis import _VAR, env_pairs, under
 from ..edits import comment_block_start, delete_expect, lines_text, remove_instruction, rewrite_instruction, word_span
 from ..installers import CACHES, USES
 from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
-from ..shell import Invocation, split_commands
+from ..shell.nodes import Invocation
+from ..shell.script import split_commands
 from ..users import UNKNOWN, Account, chain, describe, env, known_image, who
 from .cache_checks import home_mkdir, lower_layers_refusal, same_run_refusal, setting_refusal
 from .mounts import (

@@ -47,7 +47,7 @@ from ..reorder import (
     preflight,
     to_context,
 )
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 
 CODE = "DF001"
 NAME = "deps-first"

@@ -48,7 +48,7 @@ from ..reorder import (
     preflight,
     to_context,
 )
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 
 CODE = "DF003"
 NAME = "deps-before-project"
@@ -227,7 +227,7 @@ def _expand(facts, install: Instruction, manifests: list[tuple[str, Manifest]]) 
 def _pip_plan(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], t: int, k: int, cwd: str, kind: str):
     """pip / uv pip install . / python setup.py install: pip's --only-deps where the pip is shown
     to have it, else the project's dependencies, read statically."""
-    from ..project import project_deps
+    from ..project.pyproject import project_deps
 
     inv = invs[t]
     text = " ".join(w.raw for w in inv.command.words)

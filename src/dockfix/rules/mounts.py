@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..analysis import under
 from ..edits import delete_expect, logical_to_physical, rewrite_instruction, word_span
 from ..model import Edit, Instruction
-from ..shell import Invocation
+from ..shell.nodes import Invocation
 from ..users import Account, expand
 
 SYNTAX_LINE = "# syntax=docker/dockerfile:1"

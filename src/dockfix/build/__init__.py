@@ -1,0 +1,1 @@
+"""The build: the build context on disk (files, ``.dockerignore``, context-relative paths)."""
