@@ -43,7 +43,7 @@ class ConfigFile:
 
 
 def reads_of(tool: str) -> Reads | None:
-    from . import READS
+    from .registry import READS
 
     return READS.get(tool)
 

@@ -54,7 +54,7 @@ class DepsOnly:
 
 def reads_from_env(inv: Invocation, names) -> str | None:
     """The first variable (set in the Dockerfile) that makes ``inv`` read files dockfix cannot see."""
-    from . import READS_FROM_ENV
+    from .registry import READS_FROM_ENV
 
     for name in READS_FROM_ENV.get(inv.tool, ()):
         if name in names:
