@@ -12,6 +12,7 @@ accounts, default user and environment (``KNOWN_IMAGES``). Anything that is not 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import posixpath
 import re
@@ -100,6 +101,7 @@ _DEBIAN_CODENAME = re.compile(
 _NOT_DEBIAN_TAG = re.compile(r"alpine|windows|nanoserver|servercore")
 
 
+@functools.lru_cache(maxsize=1024)
 def _repository_and_tag(base: str) -> tuple[str, str]:
     ref = base.lower().split("@", 1)[0]
     repository, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
@@ -113,7 +115,8 @@ def _declared(base: str, prefixes) -> bool:
     return any(ref.startswith(p.lower()) for p in prefixes)
 
 
-def known_image(base: str, declared_root=()) -> Image | None:
+@functools.lru_cache(maxsize=1024)  # a pure function of strings, asked for every RUN and variable
+def known_image(base: str, declared_root: tuple[str, ...] = ()) -> Image | None:
     """What dockfix knows the external base image provides; None for an image it does not know.
 
     ``declared_root``: image-reference prefixes the user declares to run as root with no HOME or
