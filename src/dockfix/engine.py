@@ -185,8 +185,10 @@ def _worded(finding):
     from .analysis import shown
 
     if isinstance(finding, Skip):
-        return replace(finding, reason=shown(finding.reason))
-    return replace(finding, message=shown(finding.message))
+        reason = shown(finding.reason)
+        return finding if reason == finding.reason else replace(finding, reason=reason)
+    message = shown(finding.message)
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 # --- line numbers of the file as it was given ---------------------------------------------------

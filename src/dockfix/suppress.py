@@ -29,6 +29,7 @@ from .model import Dockerfile
 from .reader import _is_comment, _trim_newline
 
 PRAGMA = re.compile(r"#\s*dockfix\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_MENTION = re.compile(r"dockfix", re.IGNORECASE)  # what every PRAGMA holds: a text without it has none
 FORM = re.compile(r"(ignore|skip-file)\s*(?:\[([^\]]*)\])?", re.IGNORECASE)
 ALL = "*"
 
@@ -137,6 +138,8 @@ def read_suppressions(df: Dockerfile, known, previous: Suppressions | None = Non
     sup = Suppressions()
     if previous is not None:
         sup.usage, sup.is_original = previous.usage, False
+    if not _MENTION.search(df.text):  # no suppression comment (the common case): nothing to read
+        return sup
     warnings: list[str] = []
     first = {inst.start: inst for inst in df.instructions}
     inside: dict[int, int] = {}  # line index -> first line index of the instruction it is in
