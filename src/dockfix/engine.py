@@ -45,6 +45,8 @@ class VerifyError(Exception):
 
 @dataclass
 class Outcome:
+    """What the engine did to one file."""
+
     df: Dockerfile  # the final text, read
     applied: list[Fix]
     skips: list[Skip]

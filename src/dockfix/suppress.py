@@ -36,6 +36,8 @@ ALL = "*"
 
 @dataclass(frozen=True)
 class Pragma:
+    """One suppression comment."""
+
     line: int  # 1-based, in the text it was read from
     text: str  # the comment, stripped
     nth: int  # how many identical comments come before it in the file
@@ -59,6 +61,8 @@ class _Usage:
 
 @dataclass
 class Suppressions:
+    """The suppression comments of one text, and which of them took effect."""
+
     file: frozenset[str] = frozenset()  # codes off for the whole file ("*" = all)
     lines: dict[int, frozenset[str]] = field(default_factory=dict)  # 1-based line -> codes
     warnings: list[str] = field(default_factory=list)  # one line each, with the line number

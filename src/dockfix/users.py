@@ -26,6 +26,8 @@ from .model import Dockerfile, Instruction, Stage
 
 @dataclass(frozen=True)
 class Account:
+    """A user as a RUN runs it: name, uid, gid and home, each None when not certain."""
+
     name: str | None
     uid: int | None  # None: not certain
     gid: int | None
@@ -237,6 +239,8 @@ def expand(state: State, text: str) -> str | None:
 
 @dataclass
 class _Accounts:
+    """The users and groups the instructions of a stage chain create."""
+
     users: dict[str, Account] = field(default_factory=dict)
     groups: dict[str, int | None] = field(default_factory=lambda: {"root": 0, "users": 100})
 
