@@ -176,7 +176,38 @@ def chain(df: Dockerfile, idx: int) -> list[int]:
     return list(itertools.chain.from_iterable(reversed(parts)))
 
 
+def _last_user(df: Dockerfile, idx: int) -> int | None:
+    """The index of the last USER in ``chain(df, idx)``, without building the chain (a RUN in the
+    last of a thousand chained stages asks in constant time, not in the length of the chain)."""
+    stage = df.stage_of(idx)
+    if stage is None:
+        return None
+    for k in range(idx - 1, stage.start - 1, -1):
+        if df.instructions[k].keyword == "USER":
+            return k
+    parent = _stage_parents(df)[stage.index]
+    return None if parent is None else _stage_users(df)[parent.index]
+
+
+def _stage_users(df: Dockerfile) -> list[int | None]:
+    """For each stage, the index of the last USER of the stage or, without one, of the stages it is
+    built FROM: the USER in force at its end. Once per file (a parent is always an earlier stage)."""
+    hit = _USERS.get(id(df))
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    parents = _stage_parents(df)
+    last: list[int | None] = []
+    for st in df.stages:
+        own = next((k for k in range(st.end - 1, st.start - 1, -1) if df.instructions[k].keyword == "USER"), None)
+        parent = parents[st.index]
+        last.append(own if own is not None or parent is None else last[parent.index])
+    key = id(df)
+    _USERS[key] = (weakref.ref(df, lambda _, key=key: _USERS.pop(key, None)), last)
+    return last
+
+
 _PARENTS: dict[int, tuple[weakref.ref, list]] = {}
+_USERS: dict[int, tuple[weakref.ref, list]] = {}
 
 
 def _stage_parents(df: Dockerfile) -> list[Stage | None]:
@@ -426,10 +457,9 @@ def who(facts, inst: Instruction, declared_root=None) -> Account | str:
         declared_root = facts.settings.root_images
     df = facts.df
     idx = facts.index(inst)
-    indexes = chain(df, idx)
     state = facts.state(inst)
     image = known_image(state.base, declared_root)
-    user_idx = next((k for k in reversed(indexes) if df.instructions[k].keyword == "USER"), None)
+    user_idx = _last_user(df, idx)
     if user_idx is None:
         if image is not None:
             return image.user
@@ -447,7 +477,7 @@ def who(facts, inst: Instruction, declared_root=None) -> Account | str:
     if not spec:
         return f"USER {raw} names a variable whose value is not known"
     name, _, group = spec.partition(":")
-    accounts = _accounts(facts, indexes, image)
+    accounts = _accounts(facts, chain(df, idx), image)
     if name in ("root", "0"):
         account = ROOT
     elif name.isdigit():
