@@ -88,3 +88,10 @@ def test_last_user_is_the_last_user_of_the_stage_chain():
             assert _last_user(df, idx) == want
             checked += 1
     assert checked > 500
+
+
+def test_known_image_takes_declared_prefixes_as_any_sequence():
+    """The lookup is memoised; a list of declared prefixes (a library caller's Settings) still works."""
+    assert known_image("ghcr.io/acme/python:3.12", ["ghcr.io/acme/python"]) is not None
+    assert known_image("ghcr.io/acme/python:3.12", ("ghcr.io/acme/python",)) is not None
+    assert known_image("ghcr.io/acme/python:3.12") is None

@@ -117,13 +117,17 @@ def _declared(base: str, prefixes) -> bool:
     return any(ref.startswith(p.lower()) for p in prefixes)
 
 
-@functools.lru_cache(maxsize=1024)  # a pure function of strings, asked for every RUN and variable
-def known_image(base: str, declared_root: tuple[str, ...] = ()) -> Image | None:
+def known_image(base: str, declared_root=()) -> Image | None:
     """What dockfix knows the external base image provides; None for an image it does not know.
 
     ``declared_root``: image-reference prefixes the user declares to run as root with no HOME or
     cache variable set (a hook for configuration; the built-in list is ``ROOT_IMAGES``).
     """
+    return _known_image(base, tuple(declared_root))
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function of strings, asked for every RUN and variable
+def _known_image(base: str, declared_root: tuple[str, ...]) -> Image | None:
     ref = base.lower()
     image = next((img for prefix, img in KNOWN_IMAGES.items() if ref.startswith(prefix)), None)
     if image is not None:
