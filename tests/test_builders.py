@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from dockfix.api import fix_bytes
-from dockfix.builders import refusal, repository_root, signals
+from dockfix.builders import clear_caches, refusal, repository_root, signals
 from dockfix.config import ConfigError, parse
 from dockfix.model import Settings
 
@@ -83,7 +83,7 @@ def test_no_repository_means_no_signal(tmp_path):
     # Not inside a repository: nothing is read, BuildKit is assumed (the default).
     assert refusal(None, str(sub / "Dockerfile"), sub) == (None, False)
     (tmp_path / ".git").mkdir()
-    signals.cache_clear()
+    clear_caches()  # the repository root and its signals are read once per folder and process
     assert "Makefile:2 suggests this repository builds with legacy" in refusal(None, str(sub / "Dockerfile"), sub)[0]
 
 

@@ -56,3 +56,42 @@ def test_known_root_images(base, root):
 def test_declared_root_bases():
     assert known_image("registry.example.com/team/base:1.2") is None
     assert known_image("registry.example.com/team/base:1.2", declared_root=("registry.example.com/team/",)).user == ROOT
+
+
+def _fixture_dockerfiles():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    return sorted(p for p in root.glob("*/*/*Dockerfile*") if "expected" not in p.name and "output" not in p.name)
+
+
+def test_last_user_is_the_last_user_of_the_stage_chain():
+    """``_last_user`` (per-stage memo, no chain built) agrees with a scan of ``chain`` on every
+    instruction of every fixture and of a file whose stages chain through USERs."""
+    from dockfix.model import ParseError
+    from dockfix.reader import read
+    from dockfix.users import _last_user, chain
+
+    texts = [p.read_bytes() for p in _fixture_dockerfiles()]
+    texts.append(
+        b"FROM python:3.12 AS a\nUSER app\nRUN true\nFROM a AS b\nRUN true\nFROM python:3.12 AS c\nRUN true\n"
+        b"FROM b\nUSER root\nRUN true\nUSER 1000\nFROM 1\nRUN true\nFROM c\nRUN true\n"
+    )
+    checked = 0
+    for data in texts:
+        try:
+            df = read(data)
+        except ParseError:
+            continue
+        for idx, _ in enumerate(df.instructions):
+            want = next((k for k in reversed(chain(df, idx)) if df.instructions[k].keyword == "USER"), None)
+            assert _last_user(df, idx) == want
+            checked += 1
+    assert checked > 500
+
+
+def test_known_image_takes_declared_prefixes_as_any_sequence():
+    """The lookup is memoised; a list of declared prefixes (a library caller's Settings) still works."""
+    assert known_image("ghcr.io/acme/python:3.12", ["ghcr.io/acme/python"]) is not None
+    assert known_image("ghcr.io/acme/python:3.12", ("ghcr.io/acme/python",)) is not None
+    assert known_image("ghcr.io/acme/python:3.12") is None

@@ -58,11 +58,23 @@ class Signal:
 
 def repository_root(start: str | os.PathLike[str]) -> Path | None:
     """The closest folder at or above ``start`` holding ``.git`` (a folder or a worktree's file)."""
-    p = Path(os.path.abspath(start))
-    for d in (p, *p.parents):
-        if (d / ".git").exists():
-            return d
-    return None
+    return _repository_root(os.path.abspath(start))
+
+
+@functools.lru_cache(maxsize=4096)
+def _repository_root(folder: str) -> Path | None:
+    # Once per folder and process, like ``signals``: the passes over one file, and the files of one
+    # folder or of sibling folders (a bulk run), share the walk up.
+    if os.path.exists(os.path.join(folder, ".git")):
+        return Path(folder)
+    parent = os.path.dirname(folder)
+    return None if parent == folder else _repository_root(parent)
+
+
+def clear_caches() -> None:
+    """Forget what was read (for a process that lives on while repositories change, and tests)."""
+    _repository_root.cache_clear()
+    signals.cache_clear()
 
 
 def _files(root: Path) -> list[Path]:

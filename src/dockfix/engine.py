@@ -45,6 +45,8 @@ class VerifyError(Exception):
 
 @dataclass
 class Outcome:
+    """What the engine did to one file."""
+
     df: Dockerfile  # the final text, read
     applied: list[Fix]
     skips: list[Skip]
@@ -185,8 +187,10 @@ def _worded(finding):
     from .analysis import shown
 
     if isinstance(finding, Skip):
-        return replace(finding, reason=shown(finding.reason))
-    return replace(finding, message=shown(finding.message))
+        reason = shown(finding.reason)
+        return finding if reason == finding.reason else replace(finding, reason=reason)
+    message = shown(finding.message)
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 # --- line numbers of the file as it was given ---------------------------------------------------

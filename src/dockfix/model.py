@@ -25,6 +25,8 @@ class Flag:
 
 @dataclass(frozen=True)
 class Heredoc:
+    """A heredoc of an instruction: its terminator and body."""
+
     name: str  # terminator word, quotes removed
     chomp: bool  # <<-
     quoted: bool  # <<"EOF" / <<'EOF': no expansion in the body
@@ -36,6 +38,8 @@ class Heredoc:
 
 @dataclass(frozen=True)
 class Instruction:
+    """One instruction as read: its keyword, flags, arguments and where its lines are."""
+
     keyword: str  # upper case, as BuildKit reports it (ONBUILD for ONBUILD ...)
     raw_keyword: str  # as written
     start: int  # first physical line
@@ -67,6 +71,8 @@ class Instruction:
 
 @dataclass(frozen=True)
 class Stage:
+    """One build stage: the instructions from its FROM to the next."""
+
     index: int
     start: int  # index into Dockerfile.instructions of the FROM
     end: int  # exclusive index into Dockerfile.instructions
@@ -76,6 +82,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class Dockerfile:
+    """A Dockerfile as read: its text, lines, parser directives, instructions and stages."""
+
     path: str  # for messages; "-" for stdin
     data: bytes  # the original bytes
     text: str  # decoded with surrogateescape, BOM removed
@@ -149,6 +157,8 @@ class Applicability(str, Enum):
 
 @dataclass(frozen=True)
 class Fix:
+    """A change a rule proposes: its message, line and edits."""
+
     code: str
     name: str
     message: str
@@ -160,6 +170,8 @@ class Fix:
 
 @dataclass(frozen=True)
 class Skip:
+    """A finding a rule reports without a change: why, and on which line."""
+
     code: str
     name: str
     reason: str
@@ -169,6 +181,8 @@ class Skip:
 
 @dataclass(frozen=True)
 class Settings:
+    """The rule settings of a run (command line and configuration)."""
+
     select: frozenset[str] | None = None  # None = all rules
     ignore: frozenset[str] = frozenset()
     unsafe_fixes: bool = False

@@ -29,12 +29,15 @@ from .model import Dockerfile
 from .reader import _is_comment, _trim_newline
 
 PRAGMA = re.compile(r"#\s*dockfix\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_MENTION = re.compile(r"dockfix", re.IGNORECASE)  # what every PRAGMA holds: a text without it has none
 FORM = re.compile(r"(ignore|skip-file)\s*(?:\[([^\]]*)\])?", re.IGNORECASE)
 ALL = "*"
 
 
 @dataclass(frozen=True)
 class Pragma:
+    """One suppression comment."""
+
     line: int  # 1-based, in the text it was read from
     text: str  # the comment, stripped
     nth: int  # how many identical comments come before it in the file
@@ -58,6 +61,8 @@ class _Usage:
 
 @dataclass
 class Suppressions:
+    """The suppression comments of one text, and which of them took effect."""
+
     file: frozenset[str] = frozenset()  # codes off for the whole file ("*" = all)
     lines: dict[int, frozenset[str]] = field(default_factory=dict)  # 1-based line -> codes
     warnings: list[str] = field(default_factory=list)  # one line each, with the line number
@@ -137,6 +142,8 @@ def read_suppressions(df: Dockerfile, known, previous: Suppressions | None = Non
     sup = Suppressions()
     if previous is not None:
         sup.usage, sup.is_original = previous.usage, False
+    if not _MENTION.search(df.text):  # no suppression comment (the common case): nothing to read
+        return sup
     warnings: list[str] = []
     first = {inst.start: inst for inst in df.instructions}
     inside: dict[int, int] = {}  # line index -> first line index of the instruction it is in

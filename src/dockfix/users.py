@@ -12,6 +12,7 @@ accounts, default user and environment (``KNOWN_IMAGES``). Anything that is not 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import posixpath
 import re
@@ -25,6 +26,8 @@ from .model import Dockerfile, Instruction, Stage
 
 @dataclass(frozen=True)
 class Account:
+    """A user as a RUN runs it: name, uid, gid and home, each None when not certain."""
+
     name: str | None
     uid: int | None  # None: not certain
     gid: int | None
@@ -100,6 +103,7 @@ _DEBIAN_CODENAME = re.compile(
 _NOT_DEBIAN_TAG = re.compile(r"alpine|windows|nanoserver|servercore")
 
 
+@functools.lru_cache(maxsize=1024)
 def _repository_and_tag(base: str) -> tuple[str, str]:
     ref = base.lower().split("@", 1)[0]
     repository, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
@@ -119,6 +123,11 @@ def known_image(base: str, declared_root=()) -> Image | None:
     ``declared_root``: image-reference prefixes the user declares to run as root with no HOME or
     cache variable set (a hook for configuration; the built-in list is ``ROOT_IMAGES``).
     """
+    return _known_image(base, tuple(declared_root))
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function of strings, asked for every RUN and variable
+def _known_image(base: str, declared_root: tuple[str, ...]) -> Image | None:
     ref = base.lower()
     image = next((img for prefix, img in KNOWN_IMAGES.items() if ref.startswith(prefix)), None)
     if image is not None:
@@ -171,7 +180,38 @@ def chain(df: Dockerfile, idx: int) -> list[int]:
     return list(itertools.chain.from_iterable(reversed(parts)))
 
 
+def _last_user(df: Dockerfile, idx: int) -> int | None:
+    """The index of the last USER in ``chain(df, idx)``, without building the chain (a RUN in the
+    last of a thousand chained stages asks in constant time, not in the length of the chain)."""
+    stage = df.stage_of(idx)
+    if stage is None:
+        return None
+    for k in range(idx - 1, stage.start - 1, -1):
+        if df.instructions[k].keyword == "USER":
+            return k
+    parent = _stage_parents(df)[stage.index]
+    return None if parent is None else _stage_users(df)[parent.index]
+
+
+def _stage_users(df: Dockerfile) -> list[int | None]:
+    """For each stage, the index of the last USER of the stage or, without one, of the stages it is
+    built FROM: the USER in force at its end. Once per file (a parent is always an earlier stage)."""
+    hit = _USERS.get(id(df))
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    parents = _stage_parents(df)
+    last: list[int | None] = []
+    for st in df.stages:
+        own = next((k for k in range(st.end - 1, st.start - 1, -1) if df.instructions[k].keyword == "USER"), None)
+        parent = parents[st.index]
+        last.append(own if own is not None or parent is None else last[parent.index])
+    key = id(df)
+    _USERS[key] = (weakref.ref(df, lambda _, key=key: _USERS.pop(key, None)), last)
+    return last
+
+
 _PARENTS: dict[int, tuple[weakref.ref, list]] = {}
+_USERS: dict[int, tuple[weakref.ref, list]] = {}
 
 
 def _stage_parents(df: Dockerfile) -> list[Stage | None]:
@@ -234,6 +274,8 @@ def expand(state: State, text: str) -> str | None:
 
 @dataclass
 class _Accounts:
+    """The users and groups the instructions of a stage chain create."""
+
     users: dict[str, Account] = field(default_factory=dict)
     groups: dict[str, int | None] = field(default_factory=lambda: {"root": 0, "users": 100})
 
@@ -419,10 +461,9 @@ def who(facts, inst: Instruction, declared_root=None) -> Account | str:
         declared_root = facts.settings.root_images
     df = facts.df
     idx = facts.index(inst)
-    indexes = chain(df, idx)
     state = facts.state(inst)
     image = known_image(state.base, declared_root)
-    user_idx = next((k for k in reversed(indexes) if df.instructions[k].keyword == "USER"), None)
+    user_idx = _last_user(df, idx)
     if user_idx is None:
         if image is not None:
             return image.user
@@ -440,7 +481,7 @@ def who(facts, inst: Instruction, declared_root=None) -> Account | str:
     if not spec:
         return f"USER {raw} names a variable whose value is not known"
     name, _, group = spec.partition(":")
-    accounts = _accounts(facts, indexes, image)
+    accounts = _accounts(facts, chain(df, idx), image)
     if name in ("root", "0"):
         account = ROOT
     elif name.isdigit():

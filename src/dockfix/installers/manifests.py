@@ -22,7 +22,6 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass
 
 from ..build.context import BuildContext
@@ -172,6 +171,8 @@ def _present(ctx: BuildContext, path: str) -> None:
 
 
 def _toml(ctx: BuildContext, path: str) -> dict:
+    import tomllib  # only where a TOML file is read (start-up of a check)
+
     try:
         return tomllib.loads(ctx.read_text(path) or "")
     except tomllib.TOMLDecodeError as exc:

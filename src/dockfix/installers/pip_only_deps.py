@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 
 from ..analysis import env_pairs
 
@@ -172,6 +171,8 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
         p = posixpath.normpath(posixpath.join(proj, other))
         if ctx.exists(p) and not ctx.is_ignored(p):
             return None, f"the project has {p}, which setuptools runs or reads to build the metadata"
+    import tomllib  # only where a TOML file is read (start-up of a check)
+
     try:
         data = tomllib.loads(ctx.read_text(pyproject) or "")
     except tomllib.TOMLDecodeError:

@@ -43,6 +43,8 @@ UNREADABLE_APT = re.compile(r"\bapt(-get)?\b[^\n]*\binstall\b")
 
 @dataclass
 class AptPlan:
+    """What DF004 would do to one RUN."""
+
     skip: str | None = None
     mounts: list[str] = field(default_factory=list)
     removals: Removals | None = None

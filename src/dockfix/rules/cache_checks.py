@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import tomllib
 
 from ..analysis import copy_parts, join, under
 from ..installers import CACHES, USES
@@ -117,6 +116,8 @@ def _toml(ctx, path: str) -> dict | None:
     """A context file read as TOML (kept for later passes); None when it is not TOML."""
     key = ("cache_checks.toml", path)
     if key not in ctx.memo:
+        import tomllib  # only where a TOML file is read (start-up of a check)
+
         try:
             ctx.memo[key] = tomllib.loads(ctx.read_text(path) or "")
         except tomllib.TOMLDecodeError:

@@ -68,6 +68,8 @@ UNREADABLE_INSTALL = re.compile(
 
 @dataclass
 class Plan:
+    """What DF002 would do to one RUN."""
+
     caches: frozenset[str]  # the caches the RUN uses
     skip: str | None = None
     disabled_by: tuple[str, int] | None = None  # (variable, index of the ENV setting it)
