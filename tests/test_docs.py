@@ -84,6 +84,7 @@ REFUSALS = {
     'DF003/refuse-base-env-dest': 'The `COPY` destination is a variable the base image sets',
     'DF003/refuse-link-flag': '`COPY --link`',
     'DF003/refuse-usermod-after-chown': '`usermod` between a `COPY --chown=NAME` and the install',
+    'DF003/refuse-unquoted-extras': 'An unquoted `.[extra]`: a shell pattern the shell replaces by a matching name (`.w`, `.e`) in the working directory',
     'DF002/refuse-adduser-system-home': "A Debian system user's default home depends on the adduser version",
     'DF002/refuse-cache-dir-option': 'Pip is told to use another cache',
     'DF002/refuse-conda-clean-other': 'Conda clean that also cleans outside the package cache',
