@@ -463,3 +463,51 @@ def test_unknown_home_makes_home_paths_unknown():
     assert Access("/root/cache", mkdir=True) in known.writes
     unknown = effect("mkdir -p ~/cache", home=effects.UNKNOWN_HOME)
     assert unknown.writes_anything and not unknown.writes
+
+
+# pip of packages named by requirement specifiers (issue 9: the install RUN's other commands)
+@pytest.mark.parametrize("script,lines", [
+    ("pip install --upgrade ./pip", "WORKDIR /app"),
+    ("pip install -U pip.tar", "WORKDIR /app"),  # pip's archive names are read as files when present
+    ("pip install -U wheels.TXZ", "WORKDIR /app"),
+    ("pip install -U pip -r extra.txt", "WORKDIR /app"),
+    ("pip install -U pip -c constraints.txt", "WORKDIR /app"),
+    ("pip install --group dev", "WORKDIR /app"),  # reads ./pyproject.toml
+    ("pip install -U pip --find-links file:///app/wheels", "WORKDIR /app"),
+    ("pip install -U pip", "ENV PIP_CONFIG_FILE=/app/pip.conf"),
+    ("PIP_CONFIG_FILE=/app/pip.conf pip install -U pip", "WORKDIR /app"),
+    ("pip install -U pip", "ENV XDG_CONFIG_HOME=/app/.cfg"),
+    ("pip install -U pip", "ENV PIP_INDEX_URL=/app/index"),
+    ("pip install -U pip", "ARG PIP_EXTRA_INDEX_URL"),
+    ("export PIP_INDEX_URL=./index && pip install -U pip", "WORKDIR /app"),
+])
+def test_pip_by_name_unknown(script, lines):
+    assert effect(script, lines) is None
+
+
+@pytest.mark.parametrize("script,read", [
+    ("pip install -U pip -i ./index", "/app/index"),
+    ("pip install -U pip --extra-index-url /srv/index", "/srv/index"),
+    ("pip install -U pip --cert ca.pem", "/app/ca.pem"),
+    ("pip install -U pip", "/root/.local"),  # the user's site: what pip sees as installed
+])
+def test_pip_by_name_reads(script, read):
+    assert read in {a.path for a in effect(script).reads}
+
+
+def test_pip_index_url_over_https_is_no_read():
+    e = effect("pip install -U pip", "ENV PIP_INDEX_URL=https://mirror.example/simple")
+    assert e is not None and not e.reads_anything
+
+
+def test_unknown_home_pip_reads_are_configs():
+    """With the home not known, pip's home files are ``configs``: only a caller that checked the
+    tree for them (reorder.install) may accept them; anyone else reads them as anything."""
+    e = effect("pip install --no-cache-dir -U pip", lines="", base="registry.example.com/base", home=effects.UNKNOWN_HOME)
+    assert e.configs == {"~/.pip/pip.conf", "~/.config/pip/pip.conf", "~/.local"}
+    assert not e.reads_anything
+    fake = Fake(*APP)
+    assert "may read files dockfix cannot name" in commute.meets_copy(e, "/app", fake.copied, True, fake.names)
+    assert commute.meets_copy(e, "/app", fake.copied, True, fake.names, configs_checked=True) is None
+    known = effect("pip install --no-cache-dir -U pip", lines="", home="/root")
+    assert known.configs == frozenset() and "/root/.pip/pip.conf" in {a.path for a in known.reads}

@@ -106,17 +106,20 @@ def meets_copy(
     copied: Callable[[str], bool | None],
     dest_exists: bool = False,
     names: Callable[[str], Iterable[str] | None] | None = None,
+    configs_checked: bool = False,
 ) -> str | None:
     """Why ``effect`` does not commute with a COPY filling ``dest``; None when it provably does.
 
     ``copied(rel)``: does the COPY bring an entry at ``rel`` (relative to ``dest``), or anything
     below it? ``names(rel)``: the names the COPY brings directly inside directory ``rel`` (None:
-    unknown), needed only for ``python -m`` run inside the destination. See the module docstring.
+    unknown), needed only for ``python -m`` run inside the destination. ``configs_checked``: the
+    caller has shown that no file of the installer's configuration search path whose folder is
+    not known (``Effect.configs``) is in the copied tree. See the module docstring.
     """
     cmd = f"'{effect.text}'"
     if effect.writes_anything:
         return f"{cmd} may write files dockfix cannot name"
-    if effect.reads_anything:
+    if effect.reads_anything or (effect.configs and not configs_checked):
         return f"{cmd} may read files dockfix cannot name"
     if effect.system and any(relation(root, dest) in ("inside", "above", None) for root in PACKAGE_ROOTS):
         return f"{cmd} installs packages, which may write into {dest}"

@@ -53,12 +53,17 @@ class Effect:
     writes_anything: bool = False  # may write files it was not told about
     system: bool = False  # installs OS packages (writes below commute.PACKAGE_ROOTS)
     imports: frozenset[str] = frozenset()  # directories Python imports from first (sys.path[0])
+    # configuration files of an installer's search path whose folder is not known (below an
+    # unknown home), as the search path names them ('~/.pip/pip.conf'); a caller that has checked
+    # the installer's whole search path against the copied tree (``reorder.install``) may accept
+    # them, any other caller reads them as ``reads_anything``
+    configs: frozenset[str] = frozenset()
 
     def __or__(self, other: Effect) -> Effect:
         return Effect(
             self.text or other.text, self.reads | other.reads, self.writes | other.writes,
             self.reads_anything or other.reads_anything, self.writes_anything or other.writes_anything,
-            self.system or other.system, self.imports | other.imports,
+            self.system or other.system, self.imports | other.imports, self.configs | other.configs,
         )
 
 
@@ -76,6 +81,7 @@ class Ctx:
     anything: set[str] = field(default_factory=set)  # 'read', 'write'
     system: bool = False
     imports: set[str] = field(default_factory=set)
+    configs: set[str] = field(default_factory=set)
 
     def var(self, name: str) -> str | None:
         if name in self.shell_vars or name in SHELL_SET or self.inv.command.compound:
@@ -141,6 +147,15 @@ class Ctx:
     def read(self, word: Word | str, tree: bool = False, base: str | None = None) -> None:
         self._add(self.reads, "read", word, tree, False, base)
 
+    def read_config(self, path: str, tree: bool = False) -> None:
+        """A file (or ``tree``) an installer reads from a fixed place of the home (``~``): its
+        configuration, the user's site-packages; a read, or an entry of ``configs`` when the home
+        is not known."""
+        if (path == "~" or path.startswith("~/")) and self.home is None:
+            self.configs.add(path)
+        else:
+            self.read(path, tree=tree)
+
     def write(self, word: Word | str, tree: bool = False, mkdir: bool = False, base: str | None = None) -> None:
         self._add(self.writes, "write", word, tree, mkdir, base)
 
@@ -160,7 +175,7 @@ class Ctx:
         text = " ".join(w.raw for w in self.inv.command.words)
         return Effect(
             text, frozenset(self.reads), frozenset(self.writes), "read" in self.anything,
-            "write" in self.anything, self.system, frozenset(self.imports),
+            "write" in self.anything, self.system, frozenset(self.imports), frozenset(self.configs),
         )
 
     def path_dirs(self) -> list[str] | None:
@@ -299,7 +314,7 @@ def _redirects(ctx: Ctx) -> Effect | None:
         else:
             ctx.write(word)
     effect = ctx.effect()
-    ctx.reads.clear(), ctx.writes.clear(), ctx.anything.clear()
+    ctx.reads.clear(), ctx.writes.clear(), ctx.anything.clear(), ctx.configs.clear()
     return effect
 
 

@@ -313,7 +313,7 @@ def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool)
     text = " ".join(w.raw for w in inv.command.words)
     if inv.sub in ("cache purge",) or (inv.sub == "cache"):
         return None
-    if inv.sub not in ("install",):
+    if inv.sub not in ("install",) and not (inv.sub == "download" and inv.option_values("--dest")):
         return text
     if inv.unknown:
         return text  # an option dockfix does not know may read anything
@@ -326,7 +326,9 @@ def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool)
                 return text
         elif name in ("--editable", "--src"):
             return text
-        elif name in ("--target", "--prefix", "--root", "--find-links", "--report", "--log"):
+        elif name in ("--target", "--prefix", "--root", "--find-links", "--report", "--log", "--dest",
+                      "--index-url", "--extra-index-url", "--cert", "--client-cert"):
+            # a folder or file it reads or writes: an index may be a local folder laid out as one
             if value is None or value.startswith("http://") or value.startswith("https://"):
                 continue
             if not value.startswith("/") or touches(value, dest):
@@ -336,12 +338,17 @@ def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool)
     return None
 
 
+# pip's archive extensions (pip/_internal/utils/filetypes.py, ARCHIVE_EXTENSIONS): a requirement
+# ending so is taken as a local file when one exists
+ARCHIVE = re.compile(r"\.(whl|zip|tar|tgz|tbz|txz|tlz|tar\.gz|tar\.bz2|tar\.xz|tar\.lz|tar\.lzma)$", re.I)
+
+
 def local_word(w) -> bool:
     """Does a positional installer argument name something on the local filesystem?"""
     v = w.value
     if w.has_expansion or v.startswith((".", "/", "~")) or ("/" in v and "://" not in v) or v.startswith("file:"):
         return True
-    if re.search(r"\.(whl|tar\.gz|zip|tar\.bz2)$", v) and "://" not in v:
+    if ARCHIVE.search(v) and "://" not in v:  # pip reads an archive name as a file when it exists
         return True
     return "@" in v and "file:" in v
 
