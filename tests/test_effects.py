@@ -96,7 +96,7 @@ CASES = [
     ("subshell-cd", "(cd /tmp && touch x) && touch y", APP, "WORKDIR /app", "cannot name"),
     ("env-known", "mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", None),
     ("env-into-copied", "mkdir -p $DATA/x", APP, "ENV DATA=/app/src\nWORKDIR /app", "src also brought"),
-    ("shell-assigned", "DATA=/app/src; mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", "cannot name"),
+    ("shell-assigned", "DATA=/app/src; mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", "/app/src, also brought"),  # the script sets DATA: its own value counts
     ("single-quoted-dollar", "mkdir -p '$DATA'", APP, "ENV DATA=/data\nWORKDIR /app", None),
     ("chmod-dest", "chmod -R 755 /app", APP, "WORKDIR /", "holds the copied files"),
     ("chown-dest", "chown -R app:app /app", APP, "WORKDIR /", "holds the copied files"),
@@ -511,3 +511,38 @@ def test_unknown_home_pip_reads_are_configs():
     assert commute.meets_copy(e, "/app", fake.copied, True, fake.names, configs_checked=True) is None
     known = effect("pip install --no-cache-dir -U pip", lines="", home="/root")
     assert known.configs == frozenset() and "/root/.pip/pip.conf" in {a.path for a in known.reads}
+
+
+# variables the RUN itself sets to a literal earlier in the same shell (effects.script_values)
+@pytest.mark.parametrize("script,known", [
+    ('set -ex && D=" git  curl " && apt-get update && apt-get install -y $D', True),
+    ('D="git curl"; apt-get install -y $D', True),
+    ('D="git curl"; apt-get install -y "$D"', True),  # one word 'git curl': a name, no path
+    ("D=git && apt-get install -y ${D}", True),
+    ('D="./local.deb"; apt-get install -y $D', False),  # the value is a path
+    ('D="lib*"; apt-get install -y $D', False),  # unquoted: a glob against the working directory
+    ('D="git" && if [ -n "$N" ]; then D="./x.deb"; fi && apt-get install -y $D', False),  # assigned again
+    ('(D="git") && apt-get install -y $D', False),  # a subshell's assignment is gone after it
+    ('false || D="git" && apt-get install -y $D', False),  # runs only when the test fails
+    ('true && D="git"; apt-get install -y $D', False),  # the use runs even when the assignment did not
+    ("D=git | true; apt-get install -y $D", False),  # a pipeline runs it in a subshell
+    ("D=$(cat x) && apt-get install -y $D", False),
+    ('D=git && eval "D=./x.deb" && apt-get install -y $D', False),
+    ("D=git && : ${D:=./x.deb} && apt-get install -y $D", False),
+    ("D=git && read D < f && apt-get install -y $D", False),
+    ('IFS=/ && D="a/b" && apt-get install -y $D', False),
+    ("D=git && apt-get install -y ${D:-./x.deb}", False),
+    ("D=git; for D in ./x.deb; do :; done; apt-get install -y $D", False),  # a loop header is no command
+    ("D=git; f() { D=./x.deb; }; f; apt-get install -y $D", False),
+    ("D=git; while read -r D; do :; done < f; apt-get install -y $D", False),
+    ("D=git; export D=./x.deb; apt-get install -y $D", False),
+    ("D=git; D=./x.deb; apt-get install -y $D", False),
+])
+def test_script_values(script, known):
+    assert (effect(script) is not None) == known
+
+
+def test_script_value_in_a_path():
+    assert ("/opt/x", False) in {(a.path, a.tree) for a in effect("D=/opt/x && mkdir -p $D").writes}
+    # without the proof, the path below an unknown value is unknown
+    assert effect("if true; then D=/opt/x; fi && mkdir -p $D").writes_anything

@@ -76,6 +76,7 @@ class Ctx:
     state: State
     home: str | None
     shell_vars: frozenset[str] = frozenset()  # names the script itself assigns (values unknown)
+    script_values: dict[str, str] = field(default_factory=dict)  # ... but these provably hold this value here
     reads: set[Access] = field(default_factory=set)
     writes: set[Access] = field(default_factory=set)
     anything: set[str] = field(default_factory=set)  # 'read', 'write'
@@ -84,12 +85,33 @@ class Ctx:
     configs: set[str] = field(default_factory=set)
 
     def var(self, name: str) -> str | None:
+        if name in self.script_values:
+            return self.script_values[name]
         if name in self.shell_vars or name in SHELL_SET or self.inv.command.compound:
             return None  # set by the script or the shell, or maybe by a for loop around this command
         if name == "HOME" and "HOME" not in self.state.vars:
             return self.home
         v = self.state.vars.get(name)
         return v.value if v is not None and not v.is_arg and v.value is not None else None
+
+    def words(self, word: Word) -> list[str] | None:
+        """The words an argument becomes: its value when it expands nothing; for ``$NAME`` /
+        ``${NAME}`` of a variable with a known value, that value split on blanks (unquoted, the
+        default IFS) or whole (in double quotes); None when not known, or when a piece holds a
+        glob character (the shell would match it against file names)."""
+        if not word.has_expansion:
+            return [word.value]
+        m = re.fullmatch(r'(")?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(")?', word.raw)
+        if m is None or bool(m.group(1)) != bool(m.group(4)):
+            return None
+        value = self.var(m.group(2) or m.group(3))
+        if value is None or "$" in value or "`" in value:
+            return None
+        if m.group(1):
+            return [value]
+        if "IFS" in self.shell_vars or "IFS" in self.state.vars or re.search(r"[*?\[]", value):
+            return None
+        return value.split()
 
     def path(self, word: Word | str, base: str | None = None) -> tuple[str, bool] | None:
         """The symbolic absolute path a word names, relative to ``base`` (default: the cwd).
@@ -210,6 +232,7 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
 
     invs = list(invs)
     assigned = frozenset(_assigned(invs))
+    values = script_values(invs)
     if home is None:
         home = _default_home(state)
     elif not home.startswith("/"):
@@ -219,7 +242,7 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     cwd: str | None = state.workdir
     out = []
     for inv in invs:
-        ctx = Ctx(inv, cwd, state, home, assigned)
+        ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)])
         effect = _redirects(ctx)
         found = model(ctx) if effect else None
         out.append((inv, found | effect if found is not None and effect is not None else None))
@@ -270,6 +293,57 @@ def _assigned(invs: list[Invocation]) -> Iterable[str]:
                 yield w.value.split("=", 1)[0]
         if words and words[0].value in ("for", "select", "getopts"):
             yield from (w.value for w in words[1:])
+
+
+# commands that may set a variable in ways ``_assigned`` does not see
+_SETS_HIDDEN = {"eval", "source", ".", "mapfile", "readarray", "let", "printf", "exec", "alias", "trap", "command", "builtin"}
+_DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=")
+
+
+def script_values(invs: list[Invocation]) -> list[dict[str, str]]:
+    """For each command of a RUN's script, the variables the script set earlier to a value known
+    here: ``NAME=literal`` as a command of its own (``set -ex && DEPS="a b" && apt-get install -y
+    $DEPS``). Taken only when
+
+    - it is the only assignment of NAME in the script (no other ``NAME=``, ``export``, ``read``,
+      ``for``, ``unset``, ``${NAME:=...}``, ...) and no command may set variables unseen
+      (``eval``, ``source``, ``.``, ``printf -v``, ...);
+    - its value expands nothing (no ``$``, backquote: a literal);
+    - it runs in the script's own shell: not inside a compound command (subshell, ``if``, loop,
+      ``$(...)``), not in a pipeline or in the background;
+    - it has run whenever the command using it runs: it runs unconditionally (first, or after
+      ``;`` or a newline), or it comes after ``&&`` and every separator from it up to the use is
+      ``&&`` (the use runs only if it ran);
+    - no command from it up to the use (included) is part of a compound command: the header of a
+      ``for``/``select`` loop belongs to no command, so a loop there could set NAME unseen.
+    """
+    from collections import Counter
+
+    out: list[dict[str, str]] = [{} for _ in invs]
+    if any(i.command.words and i.command.words[0].value in _SETS_HIDDEN for i in invs):
+        return out
+    counts = Counter(_assigned(invs))
+    for inv in invs:
+        for w in (*inv.command.assignments, *inv.command.words):
+            counts.update(_DEFAULT_ASSIGN.findall(w.raw))
+    for j, inv in enumerate(invs):
+        cmd = inv.command
+        if cmd.words or not cmd.assignments or cmd.compound or cmd.redirects:
+            continue
+        if cmd.op_before not in (None, ";", "\n", "&&") or cmd.op_after in ("|", "&", "|&"):
+            continue
+        for w in cmd.assignments:
+            name, _, value = w.raw.partition("=")
+            if not name.isidentifier() or counts[name] != 1 or w.has_expansion or "$" in value or "`" in value:
+                continue
+            value = w.value.partition("=")[2]
+            for i in range(j + 1, len(invs)):
+                if cmd.op_before == "&&" and any(invs[n].command.op_after != "&&" for n in range(j, i)):
+                    break
+                if invs[i].command.compound:
+                    break  # a loop's header (``for NAME in ...``) is no command: it may set NAME unseen
+                out[i][name] = value
+    return out
 
 
 def _cd(ctx: Ctx) -> str | None:
