@@ -82,6 +82,8 @@ REFUSALS = {
     'DF001/refuse-apt-variable-reassigned-in-if': 'A variable assigned again inside an `if` before `apt-get install -y $BUILD_DEPS`: its value there is not known',
     'DF001/refuse-apt-variable-local-deb': 'A variable the `RUN` sets to a `.deb` of the copied tree',
     'DF001/refuse-apt-variable-after-or': 'A variable assigned after `||` (only when the command before it fails)',
+    'DF001/refuse-default-form-base-env': '`COPY . ${APP_DIR:-/srv/app}/` where the file sets no `APP_DIR` (the base image may)',
+    'DF001/refuse-default-form-arg': '`COPY . ${APP_DIR:-/srv/app}/` of an `ARG` (`--build-arg` may override it)',
     'DF003/refuse-uv-workspace-path-source': 'A `[tool.uv.sources]` path that is not a workspace member: `--no-install-workspace` still installs it',
     'DF003/refuse-pdm-dev-path': 'A PDM dev group with a local (editable) path, installed unless `--prod`',
     'DF003/refuse-setup-py-filter': '`setup.py` filters the lines of the requirements file it reads',

@@ -401,8 +401,17 @@ def check_same_meaning(facts, broad: BroadCopy, st_after: State, absolute_dest: 
         if (a and a.version) != (b and b.version):
             raise Refuse(f"${name} changes between the COPY at line {c.lineno} and the install", c.lineno)
     sources, dest = copy_parts(c)
-    if not dest.startswith("/") and st_before.workdir != st_after.workdir and not absolute_dest:
+    if not _absolute(dest, st_before) and st_before.workdir != st_after.workdir and not absolute_dest:
         raise Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
+
+
+def _absolute(dest: str, st: State) -> bool:
+    """Is a COPY destination absolute once BuildKit expands its variables (``$APP_HOME``,
+    ``${APP_DIR:-/app}`` with values this file proves, ``analysis.State.expand``)?"""
+    if dest.startswith("/"):
+        return True
+    expanded, literal = st.expand(dest)
+    return literal and expanded.startswith("/")
 
 
 def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
@@ -414,7 +423,7 @@ def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
     c = broad.inst
     sources, dest = copy_parts(c)
     st_before = facts.states[broad.index]
-    if dest.startswith("/") or st_before.workdir == st_after.workdir:
+    if _absolute(dest, st_before) or st_before.workdir == st_after.workdir:
         return None
     why = Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
     words = c.args.split()
