@@ -84,6 +84,8 @@ REFUSALS = {
     'DF001/refuse-apt-variable-after-or': 'A variable assigned after `||` (only when the command before it fails)',
     'DF001/refuse-default-form-base-env': '`COPY . ${APP_DIR:-/srv/app}/` where the file sets no `APP_DIR` (the base image may)',
     'DF001/refuse-default-form-arg': '`COPY . ${APP_DIR:-/srv/app}/` of an `ARG` (`--build-arg` may override it)',
+    'DF001/refuse-step-pip-user-site': 'A `pip install -U pip` between, with the home not known, and a `.local` folder in the tree (a user site pip would see)',
+    'DF001/refuse-install-user-site': "The tree brings the user's site (`~/.local` inside the destination), whose packages pip takes as installed",
     'DF003/refuse-uv-workspace-path-source': 'A `[tool.uv.sources]` path that is not a workspace member: `--no-install-workspace` still installs it',
     'DF003/refuse-pdm-dev-path': 'A PDM dev group with a local (editable) path, installed unless `--prod`',
     'DF003/refuse-setup-py-filter': '`setup.py` filters the lines of the requirements file it reads',

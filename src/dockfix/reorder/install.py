@@ -135,6 +135,7 @@ def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[I
         get = command_env(facts, install, invs, n)
         found = config_copies(facts, broad, install, invs[n], get, starts)
         check_user_install(facts, broad, install, invs[n], get)
+        check_user_site(facts, broad, install, invs[n], get)
         check_cache_in_tree(facts, broad, install, invs[n], get)
     except Refuse as r:
         raise Refuse(r.reason, r.lineno or install.lineno) from None
@@ -152,6 +153,27 @@ def check_user_install(facts, broad: BroadCopy, install: Instruction, inv: Invoc
     if base is None or touches(base, broad.dest):
         where = f"into {shown(base)}, which" if base else "where it"
         raise Refuse(f"pip install --user writes {where} may overlap the copied tree (line {install.lineno})", install.lineno)
+
+
+def check_user_site(facts, broad: BroadCopy, install: Instruction, inv: Invocation, get) -> None:
+    """pip sees what the user's site (``$PYTHONUSERBASE``, else ``~/.local``) holds as installed
+    and skips it: moved below the install, a site the copied tree brings would no longer be
+    there, so the install would install what the original skipped. The tree must not bring it."""
+    from ..context_scan import files_named
+
+    if inv.tool != "pip" or get("PYTHONNOUSERSITE") not in (None, ""):
+        return
+    base = user_base(facts, install, get)
+    if base is not None and not touches(base, broad.dest):
+        return
+    rel = relative(base, broad.dest) if base is not None else None
+    if rel is not None:
+        ctx_path = posixpath.normpath(posixpath.join(broad.source_dir, rel))
+        found = [ctx_path] if facts.ctx.exists(ctx_path) and not facts.ctx.is_ignored(ctx_path) else []
+    else:  # where the site is, is not known: any .local of the tree may be it
+        found = [p for p in files_named(facts.ctx, (".local",)) if broad.source_dir == "." or relative(p, broad.source_dir) is not None]
+    if found:
+        raise Refuse(f"pip reads the user's site {shown(base) if base else '~/.local'} as installed packages, which may be {found[0]} of the copied tree", install.lineno)
 
 
 def user_base(facts, inst: Instruction, get=None) -> str | None:

@@ -118,10 +118,13 @@ def step_meets_copy(facts, broad: BroadCopy, inst: Instruction, st: State, invs:
     of the account ``users.who`` finds (unknown: paths below ``~`` are unknown); the destination
     counts as existing before the RUN only when ``dest_exists_before`` proves it.
     """
+    from .install import home_files_in_tree
+
     copied, names = context_copied(facts.ctx, broad.source_dir)
     return run_meets_copy(
         invs, st, broad.dest, copied, dest_exists=dest_exists_before(facts, broad, facts.index(inst)),
         names=names, home=run_home(facts, inst),
+        configs_checked=lambda effect: home_files_in_tree(facts, broad, inst, effect),
     )
 
 
