@@ -17,7 +17,7 @@ def state(lines: str = "WORKDIR /app", base: str = "python:3.11-slim") -> analys
 def effect(script: str, lines: str = "WORKDIR /app", base: str = "python:3.11-slim", home: str | None = None):
     invs = shell.invocations(script)
     assert invs is not None, script
-    return effects.run_effect(invs, state(lines, base), home)
+    return effects.run_effect(invs, state(lines, base), home, script)
 
 
 class Fake:
@@ -546,3 +546,15 @@ def test_script_value_in_a_path():
     assert ("/opt/x", False) in {(a.path, a.tree) for a in effect("D=/opt/x && mkdir -p $D").writes}
     # without the proof, the path below an unknown value is unknown
     assert effect("if true; then D=/opt/x; fi && mkdir -p $D").writes_anything
+
+
+def test_a_loop_before_a_use_hides_the_value():
+    """``for D in ...`` sets D in a header that is no command: read from the script text; without
+    the text, no value is known after a compound command."""
+    invs = shell.invocations("for D in /app/src; do :; done; rm -rf $D")
+    st = state("ENV D=/tmp/x\nWORKDIR /app")
+    assert effects.run_effect(invs, st).writes_anything
+    assert effects.run_effect(invs, st, script="for D in /app/src; do :; done; rm -rf $D").writes_anything
+    # a loop over another name leaves D's ENV value known
+    other = "for F in a; do :; done; rm -rf $D"
+    assert ("/tmp/x", True) in {(a.path, a.tree) for a in effects.run_effect(shell.invocations(other), st, script=other).writes}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import zlib
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -132,8 +133,11 @@ class State:
             if m.group(2):  # ${X:-word}, ${X-word}, ${X:+word}, ${X+word}
                 value = _modified(var, m.group(2), m.group(3))
                 if value is None:
+                    # unknown, and equal only to the same form of the same definition of X
+                    # (``${X:-/a}`` and ``${X:-/b}`` may differ)
                     literal = False
-                    return "${%s#?}" % name
+                    form = zlib.crc32((m.group(2) + m.group(3)).encode())
+                    return "${%s#?%d.%x}" % (name, var.version if var is not None else 0, form)
                 return value
             if var is None:
                 # Not defined in this file: BuildKit reads the base image's ENV (empty only when
@@ -197,7 +201,7 @@ def _base_user_is_root(base: str) -> bool | None:
     return True
 
 
-_SYMBOL = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)#(?:\d+|\?)\}")
+_SYMBOL = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)#(?:\d+|\?[0-9a-f.]*)\}")
 
 
 def shown(text: str) -> str:

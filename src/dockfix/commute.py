@@ -65,11 +65,12 @@ def run_meets_copy(
     names: Callable[[str], Iterable[str] | None] | None = None,
     home: str | None = None,
     configs_checked: Callable[[Effect], None] | None = None,
+    script: str | None = None,
 ) -> str | None:
     """``meets_copy`` for each command of a RUN: the reason of the first that meets, else None.
     ``configs_checked(effect)``: raises when the files of ``effect.configs`` may be in the copied
     tree; given, those files count as checked."""
-    for inv, effect in run_effects(invs, state, home):
+    for inv, effect in run_effects(invs, state, home, script):
         if effect is None:
             text = " ".join(w.raw for w in inv.command.words) or inv.command.redirects[0]
             return f"'{text}' is a command dockfix cannot tell the files of"

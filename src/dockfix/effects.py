@@ -77,6 +77,7 @@ class Ctx:
     home: str | None
     shell_vars: frozenset[str] = frozenset()  # names the script itself assigns (values unknown)
     script_values: dict[str, str] = field(default_factory=dict)  # ... but these provably hold this value here
+    blind: bool = False  # a loop before this command may have set any name: no value is known
     reads: set[Access] = field(default_factory=set)
     writes: set[Access] = field(default_factory=set)
     anything: set[str] = field(default_factory=set)  # 'read', 'write'
@@ -87,6 +88,8 @@ class Ctx:
     def var(self, name: str) -> str | None:
         if name in self.script_values:
             return self.script_values[name]
+        if self.blind:
+            return None
         if name in self.shell_vars or name in SHELL_SET or self.inv.command.compound:
             return None  # set by the script or the shell, or maybe by a for loop around this command
         if name == "HOME" and "HOME" not in self.state.vars:
@@ -221,18 +224,22 @@ class Ctx:
         return out
 
 
-def run_effects(invs: Iterable[Invocation], state: State, home: str | None = None) -> list[tuple[Invocation, Effect | None]]:
+def run_effects(invs: Iterable[Invocation], state: State, home: str | None = None,
+                script: str | None = None) -> list[tuple[Invocation, Effect | None]]:
     """Each command of one RUN with its effect, following ``cd`` through the script.
 
     ``home``: the home directory of the RUN's user when the caller knows it (``users.who``);
     ``UNKNOWN_HOME`` when the caller knows it is not known; by default ``$HOME`` if the
-    Dockerfile sets it, else ``/root`` when the user is root.
+    Dockerfile sets it, else ``/root`` when the user is root. ``script``: the text the commands
+    come from; the header of a ``for``/``select`` loop belongs to no command, so the names loops
+    set are read from it. Without it, no variable has a known value after a compound command.
     """
     from .commands import model
 
     invs = list(invs)
-    assigned = frozenset(_assigned(invs))
-    values = script_values(invs)
+    loops = loop_names(script) if script is not None else None
+    assigned = frozenset(_assigned(invs)) | (loops or frozenset())
+    values = script_values(invs, loops)
     if home is None:
         home = _default_home(state)
     elif not home.startswith("/"):
@@ -241,8 +248,10 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
         home = None
     cwd: str | None = state.workdir
     out = []
+    blind = False  # a compound command came first, and the loops it may hold are not known
     for inv in invs:
-        ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)])
+        ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)], blind=blind)
+        blind = blind or (loops is None and inv.command.compound)
         effect = _redirects(ctx)
         found = model(ctx) if effect else None
         out.append((inv, found | effect if found is not None and effect is not None else None))
@@ -253,10 +262,10 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     return out
 
 
-def run_effect(invs: Iterable[Invocation], state: State, home: str | None = None) -> Effect | None:
+def run_effect(invs: Iterable[Invocation], state: State, home: str | None = None, script: str | None = None) -> Effect | None:
     """The union of the effects of a RUN's commands; None when one is unknown."""
     total = None
-    for _, effect in run_effects(invs, state, home):
+    for _, effect in run_effects(invs, state, home, script):
         if effect is None:
             return None
         total = effect if total is None else total | effect
@@ -300,7 +309,16 @@ _SETS_HIDDEN = {"eval", "source", ".", "mapfile", "readarray", "let", "printf", 
 _DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=")
 
 
-def script_values(invs: list[Invocation]) -> list[dict[str, str]]:
+_LOOP = re.compile(r"(?:^|[\s;&|(){}])(?:for|select)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def loop_names(script: str) -> frozenset[str]:
+    """The names ``for NAME in ...`` / ``select NAME`` loops of a script set (read from its text:
+    a loop's header is no command; a match inside a quoted word only makes a name unknown)."""
+    return frozenset(_LOOP.findall(script))
+
+
+def script_values(invs: list[Invocation], loops: frozenset[str] | None = frozenset()) -> list[dict[str, str]]:
     """For each command of a RUN's script, the variables the script set earlier to a value known
     here: ``NAME=literal`` as a command of its own (``set -ex && DEPS="a b" && apt-get install -y
     $DEPS``). Taken only when
@@ -322,7 +340,10 @@ def script_values(invs: list[Invocation]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = [{} for _ in invs]
     if any(i.command.words and i.command.words[0].value in _SETS_HIDDEN for i in invs):
         return out
+    if loops is None and any(i.command.compound for i in invs):
+        return out  # the loops' names are not known
     counts = Counter(_assigned(invs))
+    counts.update(loops or ())
     for inv in invs:
         for w in (*inv.command.assignments, *inv.command.words):
             counts.update(_DEFAULT_ASSIGN.findall(w.raw))

@@ -89,7 +89,8 @@ def _others_meet(facts, broad: BroadCopy, install: Instruction, invs: list[Invoc
     copied, names = context_copied(facts.ctx, broad.source_dir)
     exists = dest_exists or dest_exists_before(facts, broad, facts.index(install))
     out = {}
-    for inv, effect in run_effects(invs, st, run_home(facts, install)):
+    script = facts.script(install)
+    for inv, effect in run_effects(invs, st, run_home(facts, install), script[0] if script else None):
         if is_install(inv):
             continue
         text = " ".join(w.raw for w in inv.command.words) or " ".join(inv.command.redirects)

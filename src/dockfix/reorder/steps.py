@@ -125,7 +125,13 @@ def step_meets_copy(facts, broad: BroadCopy, inst: Instruction, st: State, invs:
         invs, st, broad.dest, copied, dest_exists=dest_exists_before(facts, broad, facts.index(inst)),
         names=names, home=run_home(facts, inst),
         configs_checked=lambda effect: home_files_in_tree(facts, broad, inst, effect),
+        script=_script_text(facts, inst),
     )
+
+
+def _script_text(facts, inst: Instruction) -> str | None:
+    s = facts.script(inst)
+    return s[0] if s else None
 
 
 def run_home(facts, inst: Instruction) -> str:
@@ -158,7 +164,7 @@ def dest_exists_before(facts, broad: BroadCopy, j: int) -> bool:
             invs = facts.invocations(inst)
             if invs is None or any(f.name == "--mount" for f in inst.flags):
                 return False
-            effect = run_effect(invs, st, run_home(facts, inst))
+            effect = run_effect(invs, st, run_home(facts, inst), _script_text(facts, inst))
             if effect is None or effect.writes_anything:
                 return False
             for a in effect.writes:
