@@ -18,7 +18,7 @@ def state(lines: str = "WORKDIR /app", base: str = "python:3.11-slim") -> analys
 def effect(script: str, lines: str = "WORKDIR /app", base: str = "python:3.11-slim", home: str | None = None):
     invs = invocations(script)
     assert invs is not None, script
-    return effects.run_effect(invs, state(lines, base), home)
+    return effects.run_effect(invs, state(lines, base), home, script)
 
 
 class Fake:
@@ -97,7 +97,7 @@ CASES = [
     ("subshell-cd", "(cd /tmp && touch x) && touch y", APP, "WORKDIR /app", "cannot name"),
     ("env-known", "mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", None),
     ("env-into-copied", "mkdir -p $DATA/x", APP, "ENV DATA=/app/src\nWORKDIR /app", "src also brought"),
-    ("shell-assigned", "DATA=/app/src; mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", "cannot name"),
+    ("shell-assigned", "DATA=/app/src; mkdir -p $DATA", APP, "ENV DATA=/data\nWORKDIR /app", "/app/src, also brought"),  # the script sets DATA: its own value counts
     ("single-quoted-dollar", "mkdir -p '$DATA'", APP, "ENV DATA=/data\nWORKDIR /app", None),
     ("chmod-dest", "chmod -R 755 /app", APP, "WORKDIR /", "holds the copied files"),
     ("chown-dest", "chown -R app:app /app", APP, "WORKDIR /", "holds the copied files"),
@@ -464,3 +464,98 @@ def test_unknown_home_makes_home_paths_unknown():
     assert Access("/root/cache", mkdir=True) in known.writes
     unknown = effect("mkdir -p ~/cache", home=effects.UNKNOWN_HOME)
     assert unknown.writes_anything and not unknown.writes
+
+
+# pip of packages named by requirement specifiers (issue 9: the install RUN's other commands)
+@pytest.mark.parametrize("script,lines", [
+    ("pip install --upgrade ./pip", "WORKDIR /app"),
+    ("pip install -U pip.tar", "WORKDIR /app"),  # pip's archive names are read as files when present
+    ("pip install -U wheels.TXZ", "WORKDIR /app"),
+    ("pip install -U pip -r extra.txt", "WORKDIR /app"),
+    ("pip install -U pip -c constraints.txt", "WORKDIR /app"),
+    ("pip install --group dev", "WORKDIR /app"),  # reads ./pyproject.toml
+    ("pip install -U pip --find-links file:///app/wheels", "WORKDIR /app"),
+    ("pip install -U pip", "ENV PIP_CONFIG_FILE=/app/pip.conf"),
+    ("PIP_CONFIG_FILE=/app/pip.conf pip install -U pip", "WORKDIR /app"),
+    ("pip install -U pip", "ENV XDG_CONFIG_HOME=/app/.cfg"),
+    ("pip install -U pip", "ENV PIP_INDEX_URL=/app/index"),
+    ("pip install -U pip", "ARG PIP_EXTRA_INDEX_URL"),
+    ("export PIP_INDEX_URL=./index && pip install -U pip", "WORKDIR /app"),
+])
+def test_pip_by_name_unknown(script, lines):
+    assert effect(script, lines) is None
+
+
+@pytest.mark.parametrize("script,read", [
+    ("pip install -U pip -i ./index", "/app/index"),
+    ("pip install -U pip --extra-index-url /srv/index", "/srv/index"),
+    ("pip install -U pip --cert ca.pem", "/app/ca.pem"),
+    ("pip install -U pip", "/root/.local"),  # the user's site: what pip sees as installed
+])
+def test_pip_by_name_reads(script, read):
+    assert read in {a.path for a in effect(script).reads}
+
+
+def test_pip_index_url_over_https_is_no_read():
+    e = effect("pip install -U pip", "ENV PIP_INDEX_URL=https://mirror.example/simple")
+    assert e is not None and not e.reads_anything
+
+
+def test_unknown_home_pip_reads_are_configs():
+    """With the home not known, pip's home files are ``configs``: only a caller that checked the
+    tree for them (reorder.install) may accept them; anyone else reads them as anything."""
+    e = effect("pip install --no-cache-dir -U pip", lines="", base="registry.example.com/base", home=effects.UNKNOWN_HOME)
+    assert e.configs == {"~/.pip/pip.conf", "~/.config/pip/pip.conf", "~/.local"}
+    assert not e.reads_anything
+    fake = Fake(*APP)
+    assert "may read files dockfix cannot name" in commute.meets_copy(e, "/app", fake.copied, True, fake.names)
+    assert commute.meets_copy(e, "/app", fake.copied, True, fake.names, configs_checked=True) is None
+    known = effect("pip install --no-cache-dir -U pip", lines="", home="/root")
+    assert known.configs == frozenset() and "/root/.pip/pip.conf" in {a.path for a in known.reads}
+
+
+# variables the RUN itself sets to a literal earlier in the same shell (effects.script_values)
+@pytest.mark.parametrize("script,known", [
+    ('set -ex && D=" git  curl " && apt-get update && apt-get install -y $D', True),
+    ('D="git curl"; apt-get install -y $D', True),
+    ('D="git curl"; apt-get install -y "$D"', True),  # one word 'git curl': a name, no path
+    ("D=git && apt-get install -y ${D}", True),
+    ('D="./local.deb"; apt-get install -y $D', False),  # the value is a path
+    ('D="lib*"; apt-get install -y $D', False),  # unquoted: a glob against the working directory
+    ('D="git" && if [ -n "$N" ]; then D="./x.deb"; fi && apt-get install -y $D', False),  # assigned again
+    ('(D="git") && apt-get install -y $D', False),  # a subshell's assignment is gone after it
+    ('false || D="git" && apt-get install -y $D', False),  # runs only when the test fails
+    ('true && D="git"; apt-get install -y $D', False),  # the use runs even when the assignment did not
+    ("D=git | true; apt-get install -y $D", False),  # a pipeline runs it in a subshell
+    ("D=$(cat x) && apt-get install -y $D", False),
+    ('D=git && eval "D=./x.deb" && apt-get install -y $D', False),
+    ("D=git && : ${D:=./x.deb} && apt-get install -y $D", False),
+    ("D=git && read D < f && apt-get install -y $D", False),
+    ('IFS=/ && D="a/b" && apt-get install -y $D', False),
+    ("D=git && apt-get install -y ${D:-./x.deb}", False),
+    ("D=git; for D in ./x.deb; do :; done; apt-get install -y $D", False),  # a loop header is no command
+    ("D=git; f() { D=./x.deb; }; f; apt-get install -y $D", False),
+    ("D=git; while read -r D; do :; done < f; apt-get install -y $D", False),
+    ("D=git; export D=./x.deb; apt-get install -y $D", False),
+    ("D=git; D=./x.deb; apt-get install -y $D", False),
+])
+def test_script_values(script, known):
+    assert (effect(script) is not None) == known
+
+
+def test_script_value_in_a_path():
+    assert ("/opt/x", False) in {(a.path, a.tree) for a in effect("D=/opt/x && mkdir -p $D").writes}
+    # without the proof, the path below an unknown value is unknown
+    assert effect("if true; then D=/opt/x; fi && mkdir -p $D").writes_anything
+
+
+def test_a_loop_before_a_use_hides_the_value():
+    """``for D in ...`` sets D in a header that is no command: read from the script text; without
+    the text, no value is known after a compound command."""
+    invs = shell.invocations("for D in /app/src; do :; done; rm -rf $D")
+    st = state("ENV D=/tmp/x\nWORKDIR /app")
+    assert effects.run_effect(invs, st).writes_anything
+    assert effects.run_effect(invs, st, script="for D in /app/src; do :; done; rm -rf $D").writes_anything
+    # a loop over another name leaves D's ENV value known
+    other = "for F in a; do :; done; rm -rf $D"
+    assert ("/tmp/x", True) in {(a.path, a.tree) for a in effects.run_effect(shell.invocations(other), st, script=other).writes}

@@ -135,6 +135,17 @@ def test_step_home_of_unknown_user_is_unknown(tmp_path):
     ("pip install -r r.txt > log && b", None),
     ("pip install -r r.txt && (b)", None),
     ("pip install -r r.txt", None),
+    # pip installs of packages by name may come first: external programs, no cd, no variable
+    ("pip install -U pip && pip install -r r.txt && b", "b"),
+    ("pip install -U pip setuptools==70.0 && python -m pip install -r r.txt && b", "b"),
+    ("pip install -U ./pip && pip install -r r.txt && b", None),  # a folder of the tree
+    ("pip install -U pip -e . && pip install -r r.txt && b", None),
+    ("pip install -U pip; pip install -r r.txt && b", None),
+    ("pip install -U pip || true && pip install -r r.txt && b", None),
+    ("PIP_INDEX_URL=./x pip install -U pip && pip install -r r.txt && b", None),
+    ("apt-get update && pip install -r r.txt && b", None),  # only pip by name before the install
+    ("echo hi && pip install -r r.txt && b", None),
+    ("pip install -U pip && pip install -r r.txt && pip install -r s.txt && b", None),
 ])
 def test_split_point(tmp_path, script, cut):
     from dockfix.rules.deps_first import _split_point
@@ -142,4 +153,4 @@ def test_split_point(tmp_path, script, cut):
     facts = _facts(tmp_path, f"FROM python:3.11\nWORKDIR /app\nRUN {script}\n")
     inst = facts.df.instructions[2]
     at = _split_point(facts, inst, facts.invocations(inst))
-    assert (None if at is None else facts.script(inst)[0][at:]) == cut
+    assert (None if at is None else facts.script(inst)[0][at[1]:]) == cut

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import zlib
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -129,9 +130,15 @@ class State:
             nonlocal literal
             name = m.group(1) or m.group(4)
             var = self.vars.get(name)
-            if m.group(2):  # ${X:-default} and friends: too clever to guess
-                literal = False
-                return "${%s#?}" % name
+            if m.group(2):  # ${X:-word}, ${X-word}, ${X:+word}, ${X+word}
+                value = _modified(var, m.group(2), m.group(3))
+                if value is None:
+                    # unknown, and equal only to the same form of the same definition of X
+                    # (``${X:-/a}`` and ``${X:-/b}`` may differ)
+                    literal = False
+                    form = zlib.crc32((m.group(2) + m.group(3)).encode())
+                    return "${%s#?%d.%x}" % (name, var.version if var is not None else 0, form)
+                return value
             if var is None:
                 # Not defined in this file: BuildKit reads the base image's ENV (empty only when
                 # the image does not set it either), so the value is not known here.
@@ -142,7 +149,10 @@ class State:
             literal = False
             return "${%s#%d}" % (name, var.version)
 
-        return _VAR.sub(sub, text), literal
+        out = _VAR.sub(sub, text)
+        if text.count("${") != sum(1 for m in _VAR.finditer(text) if m.group(1)):
+            literal = False  # ${X#pattern}, ${X%...}, ${X/a/b}, ${X:?...}: not evaluated here
+        return out, literal
 
     def is_root(self) -> bool | None:
         """True/False when the user is known; None when it comes from an unknown base image."""
@@ -150,6 +160,22 @@ class State:
             return _base_user_is_root(self.base)
         user = self.user.split(":", 1)[0]
         return user in ("root", "0")
+
+
+def _modified(var, op: str, word: str) -> str | None:
+    """``${X:-word}``, ``${X-word}``, ``${X:+word}``, ``${X+word}`` as BuildKit's shell lexer
+    evaluates them (frontend/dockerfile/shell/lex.go, ``processDollar``: without ``:`` only an unset
+    variable counts as missing, with ``:`` an empty one too), when this file proves what X holds:
+    an ``ENV`` with a literal value in this stage or one it is built ``FROM``. A variable the file
+    does not set may come from the base image, and an ``ARG`` may be overridden with
+    ``--build-arg`` (analysis never takes an ARG's value as known), so both stay unknown (None), as
+    does a word that expands or escapes anything itself."""
+    if var is None or var.is_arg or var.value is None or any(c in word for c in "$\\"):
+        return None
+    missing = op.startswith(":") and var.value == ""
+    if op.endswith("-"):
+        return word if missing else var.value
+    return "" if missing else word
 
 
 # Well-known base images that do not run as root (prefix match on the repository).
@@ -175,7 +201,7 @@ def _base_user_is_root(base: str) -> bool | None:
     return True
 
 
-_SYMBOL = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)#(?:\d+|\?)\}")
+_SYMBOL = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)#(?:\d+|\?[0-9a-f.]*)\}")
 
 
 def shown(text: str) -> str:

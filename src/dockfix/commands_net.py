@@ -292,7 +292,7 @@ def python(ctx: Ctx, words):
             if name in ctx.state.env_names or name in ctx.shell_vars:
                 raise Unknown(name)
     if not isolated and "s" not in opts:
-        ctx.read("~/.local", tree=True)
+        ctx.read_config("~/.local", tree=True)  # the user's site-packages
     if module == "venv":
         return venv(ctx, words[2:])
     if module == "pip":
@@ -322,11 +322,18 @@ SAFE_PIP_ENV = {
 
 def _pip_common(ctx: Ctx, inv, cache: bool = True) -> None:
     """pip's configuration files and cache."""
-    names = {n for n in {*ctx.state.env_names, *ctx.shell_vars} if n.startswith("PIP_")}
+    seen = {*ctx.state.env_names, *ctx.state.vars, *ctx.shell_vars}  # ENV, ARG (in a RUN's environment), the script's
+    names = {n for n in seen if n.startswith("PIP_")}
     if names - SAFE_PIP_ENV:
         raise Unknown(sorted(names - SAFE_PIP_ENV)[0])
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL") if names else ():
+        value = ctx.var(name) if name in names else ""
+        if value is None or not all(v.startswith(("http://", "https://")) for v in value.split()):
+            raise Unknown(name)  # a local folder laid out as an index (or a value not known here)
+    if {"XDG_CONFIG_DIRS", "XDG_CONFIG_HOME"} & seen:
+        raise Unknown("XDG_CONFIG_HOME")  # moves pip's user or site configuration
     for f in ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.config/pip/pip.conf", "~/.pip/pip.conf"):
-        ctx.read(f)
+        ctx.read_config(f)
     no_cache = "PIP_NO_CACHE_DIR" in names or any(o[0] == "--no-cache-dir" for o in inv.options if inv.tool == "pip")
     if cache and not no_cache:
         dirs = [v for n, v, _ in inv.options if n == "--cache-dir"] if inv.tool == "pip" else []
@@ -355,9 +362,12 @@ def _prefixes(ctx: Ctx, program: str) -> list[str] | None:
     return out
 
 
+_ARCHIVE = re.compile(r"\.(whl|zip|tar|tgz|tbz|txz|tlz|tar\.gz|tar\.bz2|tar\.xz|tar\.lz|tar\.lzma)$", re.I)  # pip's ARCHIVE_EXTENSIONS
+
+
 def _local(v: str) -> bool:
     return v.startswith((".", "/", "~", "file:")) or ("/" in v and "://" not in v) or (
-        bool(re.search(r"\.(whl|tar\.gz|zip|tar\.bz2|tgz)$", v)) and "://" not in v) or ("@" in v and "file:" in v)
+        bool(_ARCHIVE.search(v)) and "://" not in v) or ("@" in v and "file:" in v)
 
 
 def pip(ctx: Ctx, words):
@@ -369,11 +379,13 @@ def pip(ctx: Ctx, words):
             raise Unknown(name)
     _pip_common(ctx, inv)
     program = inv.command.words[0].value  # pip, or the python of ``python -m pip``
+    if "PYTHONNOUSERSITE" not in ctx.state.env_names and not inv.option_values("--isolated"):
+        ctx.read_config("~/.local", tree=True)  # the user's site-packages: what pip sees as installed
     sub = inv.sub
     if sub is None and any(n in ("--version", "--help") for n, _, _ in inv.options):
         return ctx.effect()
-    if any(n in ("--python", "--requirement", "--constraint", "--editable", "--src") for n, _, _ in inv.options):
-        raise Unknown("pip reads files it is told about only in its manifests")
+    if any(n in ("--python", "--requirement", "--constraint", "--editable", "--src", "--group") for n, _, _ in inv.options):
+        raise Unknown("pip reads files it is told about only in its manifests")  # --group: ./pyproject.toml
     if sub in ("freeze", "list", "show", "check", "inspect", "help"):
         return ctx.effect()
     if sub in ("cache purge", "cache remove"):
@@ -390,8 +402,12 @@ def pip(ctx: Ctx, words):
             ctx.write(vword, tree=True)
         elif name in ("--report", "--log") and value != "-":
             ctx.write(vword)
-        elif name == "--find-links" and "://" not in value:
-            ctx.read(vword, tree=True)
+        elif name in ("--find-links", "--index-url", "--extra-index-url") and not value.startswith(("http://", "https://")):
+            if value.startswith("file:"):
+                raise Unknown("pip with a file: URL")
+            ctx.read(vword, tree=True)  # a local folder of wheels, or one laid out as an index
+        elif name in ("--cert", "--client-cert"):
+            ctx.read(vword)
     if sub == "download" and not inv.option_values("--dest"):
         ctx.write(".", tree=True)
     if sub == "wheel" and not inv.option_values("--wheel-dir"):

@@ -153,8 +153,10 @@ def packages(ctx: Ctx, words):
             raise Unknown(name)
         if name == "--option" and (value is None or re.search(r"dir|root|file|path", value, re.I)):
             raise Unknown("apt -o naming a path")  # Dir::Cache=..., --instdir=...
-    if any(w.has_expansion or w.value.startswith((".", "/", "~")) or "/" in w.value for w in inv.args):
-        raise Unknown("a local package")
+    for w in inv.args:
+        names = ctx.words(w)  # $DEPS set earlier in the RUN to a known list (effects.script_values)
+        if names is None or any(v.startswith((".", "/", "~")) or "/" in v for v in names):
+            raise Unknown("a local package")
     ctx.system = True
     return ctx.effect()
 

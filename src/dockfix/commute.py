@@ -64,13 +64,19 @@ def run_meets_copy(
     dest_exists: bool = False,
     names: Callable[[str], Iterable[str] | None] | None = None,
     home: str | None = None,
+    configs_checked: Callable[[Effect], None] | None = None,
+    script: str | None = None,
 ) -> str | None:
-    """``meets_copy`` for each command of a RUN: the reason of the first that meets, else None."""
-    for inv, effect in run_effects(invs, state, home):
+    """``meets_copy`` for each command of a RUN: the reason of the first that meets, else None.
+    ``configs_checked(effect)``: raises when the files of ``effect.configs`` may be in the copied
+    tree; given, those files count as checked."""
+    for inv, effect in run_effects(invs, state, home, script):
         if effect is None:
             text = " ".join(w.raw for w in inv.command.words) or inv.command.redirects[0]
             return f"'{text}' is a command dockfix cannot tell the files of"
-        why = meets_copy(effect, dest, copied, dest_exists, names)
+        if effect.configs and configs_checked is not None:
+            configs_checked(effect)
+        why = meets_copy(effect, dest, copied, dest_exists, names, configs_checked=configs_checked is not None)
         if why:
             return why
     return None
@@ -106,17 +112,20 @@ def meets_copy(
     copied: Callable[[str], bool | None],
     dest_exists: bool = False,
     names: Callable[[str], Iterable[str] | None] | None = None,
+    configs_checked: bool = False,
 ) -> str | None:
     """Why ``effect`` does not commute with a COPY filling ``dest``; None when it provably does.
 
     ``copied(rel)``: does the COPY bring an entry at ``rel`` (relative to ``dest``), or anything
     below it? ``names(rel)``: the names the COPY brings directly inside directory ``rel`` (None:
-    unknown), needed only for ``python -m`` run inside the destination. See the module docstring.
+    unknown), needed only for ``python -m`` run inside the destination. ``configs_checked``: the
+    caller has shown that no file of the installer's configuration search path whose folder is
+    not known (``Effect.configs``) is in the copied tree. See the module docstring.
     """
     cmd = f"'{effect.text}'"
     if effect.writes_anything:
         return f"{cmd} may write files dockfix cannot name"
-    if effect.reads_anything:
+    if effect.reads_anything or (effect.configs and not configs_checked):
         return f"{cmd} may read files dockfix cannot name"
     if effect.system and any(relation(root, dest) in ("inside", "above", None) for root in PACKAGE_ROOTS):
         return f"{cmd} installs packages, which may write into {dest}"

@@ -19,6 +19,8 @@ from .build.context import BuildContext
 CONFIG_NAMES = frozenset({
     "pip.conf", "uv.toml", "pyproject.toml", "poetry.toml", "config.toml", "auth.toml", "pdm.toml",
     ".pdm-python", ".env", ".condarc", "condarc", "condarc.d", ".mambarc", ".pip-tools.toml", "pyvenv.cfg", "conda-meta", ".cache",
+    # folders of the home an installer reads below (effects.Effect.configs)
+    ".pip", ".config", ".local",
 })
 
 

@@ -53,12 +53,17 @@ class Effect:
     writes_anything: bool = False  # may write files it was not told about
     system: bool = False  # installs OS packages (writes below commute.PACKAGE_ROOTS)
     imports: frozenset[str] = frozenset()  # directories Python imports from first (sys.path[0])
+    # configuration files of an installer's search path whose folder is not known (below an
+    # unknown home), as the search path names them ('~/.pip/pip.conf'); a caller that has checked
+    # the installer's whole search path against the copied tree (``reorder.install``) may accept
+    # them, any other caller reads them as ``reads_anything``
+    configs: frozenset[str] = frozenset()
 
     def __or__(self, other: Effect) -> Effect:
         return Effect(
             self.text or other.text, self.reads | other.reads, self.writes | other.writes,
             self.reads_anything or other.reads_anything, self.writes_anything or other.writes_anything,
-            self.system or other.system, self.imports | other.imports,
+            self.system or other.system, self.imports | other.imports, self.configs | other.configs,
         )
 
 
@@ -71,19 +76,45 @@ class Ctx:
     state: State
     home: str | None
     shell_vars: frozenset[str] = frozenset()  # names the script itself assigns (values unknown)
+    script_values: dict[str, str] = field(default_factory=dict)  # ... but these provably hold this value here
+    blind: bool = False  # a loop before this command may have set any name: no value is known
     reads: set[Access] = field(default_factory=set)
     writes: set[Access] = field(default_factory=set)
     anything: set[str] = field(default_factory=set)  # 'read', 'write'
     system: bool = False
     imports: set[str] = field(default_factory=set)
+    configs: set[str] = field(default_factory=set)
 
     def var(self, name: str) -> str | None:
+        if name in self.script_values:
+            return self.script_values[name]
+        if self.blind:
+            return None
         if name in self.shell_vars or name in SHELL_SET or self.inv.command.compound:
             return None  # set by the script or the shell, or maybe by a for loop around this command
         if name == "HOME" and "HOME" not in self.state.vars:
             return self.home
         v = self.state.vars.get(name)
         return v.value if v is not None and not v.is_arg and v.value is not None else None
+
+    def words(self, word: Word) -> list[str] | None:
+        """The words an argument becomes: its value when it expands nothing; for ``$NAME`` /
+        ``${NAME}`` of a variable with a known value, that value split on blanks (unquoted, the
+        default IFS) or whole (in double quotes); None when not known, or when a piece holds a
+        glob character (the shell would match it against file names)."""
+        if not word.has_expansion:
+            return [word.value]
+        m = re.fullmatch(r'(")?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(")?', word.raw)
+        if m is None or bool(m.group(1)) != bool(m.group(4)):
+            return None
+        value = self.var(m.group(2) or m.group(3))
+        if value is None or "$" in value or "`" in value:
+            return None
+        if m.group(1):
+            return [value]
+        if "IFS" in self.shell_vars or "IFS" in self.state.vars or re.search(r"[*?\[]", value):
+            return None
+        return value.split()
 
     def path(self, word: Word | str, base: str | None = None) -> tuple[str, bool] | None:
         """The symbolic absolute path a word names, relative to ``base`` (default: the cwd).
@@ -141,6 +172,15 @@ class Ctx:
     def read(self, word: Word | str, tree: bool = False, base: str | None = None) -> None:
         self._add(self.reads, "read", word, tree, False, base)
 
+    def read_config(self, path: str, tree: bool = False) -> None:
+        """A file (or ``tree``) an installer reads from a fixed place of the home (``~``): its
+        configuration, the user's site-packages; a read, or an entry of ``configs`` when the home
+        is not known."""
+        if (path == "~" or path.startswith("~/")) and self.home is None:
+            self.configs.add(path)
+        else:
+            self.read(path, tree=tree)
+
     def write(self, word: Word | str, tree: bool = False, mkdir: bool = False, base: str | None = None) -> None:
         self._add(self.writes, "write", word, tree, mkdir, base)
 
@@ -160,7 +200,7 @@ class Ctx:
         text = " ".join(w.raw for w in self.inv.command.words)
         return Effect(
             text, frozenset(self.reads), frozenset(self.writes), "read" in self.anything,
-            "write" in self.anything, self.system, frozenset(self.imports),
+            "write" in self.anything, self.system, frozenset(self.imports), frozenset(self.configs),
         )
 
     def path_dirs(self) -> list[str] | None:
@@ -184,17 +224,22 @@ class Ctx:
         return out
 
 
-def run_effects(invs: Iterable[Invocation], state: State, home: str | None = None) -> list[tuple[Invocation, Effect | None]]:
+def run_effects(invs: Iterable[Invocation], state: State, home: str | None = None,
+                script: str | None = None) -> list[tuple[Invocation, Effect | None]]:
     """Each command of one RUN with its effect, following ``cd`` through the script.
 
     ``home``: the home directory of the RUN's user when the caller knows it (``users.who``);
     ``UNKNOWN_HOME`` when the caller knows it is not known; by default ``$HOME`` if the
-    Dockerfile sets it, else ``/root`` when the user is root.
+    Dockerfile sets it, else ``/root`` when the user is root. ``script``: the text the commands
+    come from; the header of a ``for``/``select`` loop belongs to no command, so the names loops
+    set are read from it. Without it, no variable has a known value after a compound command.
     """
     from .commands import model
 
     invs = list(invs)
-    assigned = frozenset(_assigned(invs))
+    loops = loop_names(script) if script is not None else None
+    assigned = frozenset(_assigned(invs)) | (loops or frozenset())
+    values = script_values(invs, loops)
     if home is None:
         home = _default_home(state)
     elif not home.startswith("/"):
@@ -203,8 +248,10 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
         home = None
     cwd: str | None = state.workdir
     out = []
+    blind = False  # a compound command came first, and the loops it may hold are not known
     for inv in invs:
-        ctx = Ctx(inv, cwd, state, home, assigned)
+        ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)], blind=blind)
+        blind = blind or (loops is None and inv.command.compound)
         effect = _redirects(ctx)
         found = model(ctx) if effect else None
         out.append((inv, found | effect if found is not None and effect is not None else None))
@@ -215,10 +262,10 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     return out
 
 
-def run_effect(invs: Iterable[Invocation], state: State, home: str | None = None) -> Effect | None:
+def run_effect(invs: Iterable[Invocation], state: State, home: str | None = None, script: str | None = None) -> Effect | None:
     """The union of the effects of a RUN's commands; None when one is unknown."""
     total = None
-    for _, effect in run_effects(invs, state, home):
+    for _, effect in run_effects(invs, state, home, script):
         if effect is None:
             return None
         total = effect if total is None else total | effect
@@ -255,6 +302,69 @@ def _assigned(invs: list[Invocation]) -> Iterable[str]:
                 yield w.value.split("=", 1)[0]
         if words and words[0].value in ("for", "select", "getopts"):
             yield from (w.value for w in words[1:])
+
+
+# commands that may set a variable in ways ``_assigned`` does not see
+_SETS_HIDDEN = {"eval", "source", ".", "mapfile", "readarray", "let", "printf", "exec", "alias", "trap", "command", "builtin"}
+_DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=")
+
+
+_LOOP = re.compile(r"(?:^|[\s;&|(){}])(?:for|select)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def loop_names(script: str) -> frozenset[str]:
+    """The names ``for NAME in ...`` / ``select NAME`` loops of a script set (read from its text:
+    a loop's header is no command; a match inside a quoted word only makes a name unknown)."""
+    return frozenset(_LOOP.findall(script))
+
+
+def script_values(invs: list[Invocation], loops: frozenset[str] | None = frozenset()) -> list[dict[str, str]]:
+    """For each command of a RUN's script, the variables the script set earlier to a value known
+    here: ``NAME=literal`` as a command of its own (``set -ex && DEPS="a b" && apt-get install -y
+    $DEPS``). Taken only when
+
+    - it is the only assignment of NAME in the script (no other ``NAME=``, ``export``, ``read``,
+      ``for``, ``unset``, ``${NAME:=...}``, ...) and no command may set variables unseen
+      (``eval``, ``source``, ``.``, ``printf -v``, ...);
+    - its value expands nothing (no ``$``, backquote: a literal);
+    - it runs in the script's own shell: not inside a compound command (subshell, ``if``, loop,
+      ``$(...)``), not in a pipeline or in the background;
+    - it has run whenever the command using it runs: it runs unconditionally (first, or after
+      ``;`` or a newline), or it comes after ``&&`` and every separator from it up to the use is
+      ``&&`` (the use runs only if it ran);
+    - no command from it up to the use (included) is part of a compound command: the header of a
+      ``for``/``select`` loop belongs to no command, so a loop there could set NAME unseen.
+    """
+    from collections import Counter
+
+    out: list[dict[str, str]] = [{} for _ in invs]
+    if any(i.command.words and i.command.words[0].value in _SETS_HIDDEN for i in invs):
+        return out
+    if loops is None and any(i.command.compound for i in invs):
+        return out  # the loops' names are not known
+    counts = Counter(_assigned(invs))
+    counts.update(loops or ())
+    for inv in invs:
+        for w in (*inv.command.assignments, *inv.command.words):
+            counts.update(_DEFAULT_ASSIGN.findall(w.raw))
+    for j, inv in enumerate(invs):
+        cmd = inv.command
+        if cmd.words or not cmd.assignments or cmd.compound or cmd.redirects:
+            continue
+        if cmd.op_before not in (None, ";", "\n", "&&") or cmd.op_after in ("|", "&", "|&"):
+            continue
+        for w in cmd.assignments:
+            name, _, value = w.raw.partition("=")
+            if not name.isidentifier() or counts[name] != 1 or w.has_expansion or "$" in value or "`" in value:
+                continue
+            value = w.value.partition("=")[2]
+            for i in range(j + 1, len(invs)):
+                if cmd.op_before == "&&" and any(invs[n].command.op_after != "&&" for n in range(j, i)):
+                    break
+                if invs[i].command.compound:
+                    break  # a loop's header (``for NAME in ...``) is no command: it may set NAME unseen
+                out[i][name] = value
+    return out
 
 
 def _cd(ctx: Ctx) -> str | None:
@@ -299,7 +409,7 @@ def _redirects(ctx: Ctx) -> Effect | None:
         else:
             ctx.write(word)
     effect = ctx.effect()
-    ctx.reads.clear(), ctx.writes.clear(), ctx.anything.clear()
+    ctx.reads.clear(), ctx.writes.clear(), ctx.anything.clear(), ctx.configs.clear()
     return effect
 
 

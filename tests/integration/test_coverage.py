@@ -22,6 +22,11 @@ DEPS = Settings(select=frozenset({"DF001", "DF003"}))
     pytest.param("subshell", id="4-install-in-a-subshell"),
     pytest.param("chain-split", id="4-install-and-more-cut-after-the-install"),
     pytest.param("workdir-chown", id="5-manifest-copy-above-the-workdir"),
+    # the install RUN also upgrades pip by name (its effect: the environment's prefix), and the
+    # && chain is cut after the install
+    pytest.param("pip-upgrade-split", id="1-pip-upgrade-before-the-install-split"),
+    # BUILD_DEPS assigned earlier in the RUN, apt-get install $BUILD_DEPS, pip upgrade and download
+    pytest.param("apt-deps-variable", id="2-variable-set-in-the-run"),
 ])
 def test_rewrite_verifies(case, docker, index):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, settings=DEPS)

@@ -89,13 +89,42 @@ def _others_meet(facts, broad: BroadCopy, install: Instruction, invs: list[Invoc
     copied, names = context_copied(facts.ctx, broad.source_dir)
     exists = dest_exists or dest_exists_before(facts, broad, facts.index(install))
     out = {}
-    for inv, effect in run_effects(invs, st, run_home(facts, install)):
+    script = facts.script(install)
+    for inv, effect in run_effects(invs, st, run_home(facts, install), script[0] if script else None):
         if is_install(inv):
             continue
         text = " ".join(w.raw for w in inv.command.words) or " ".join(inv.command.redirects)
-        if effect is None or meets_copy(effect, broad.dest, copied, exists, names):
+        if effect is not None and effect.configs:
+            home_files_in_tree(facts, broad, install, effect)
+        if effect is None or meets_copy(effect, broad.dest, copied, exists, names, configs_checked=True):
             out[id(inv)] = text
     return out
+
+
+def home_files_in_tree(facts, broad: BroadCopy, install: Instruction, effect) -> None:
+    """A command reads files at fixed places of a home dockfix does not know (``Effect.configs``:
+    pip's ``~/.pip/pip.conf``, ``~/.config/pip/pip.conf``, the user's site ``~/.local``). The home
+    may be any folder of the destination, so no entry of the copied tree may be such a file or a
+    folder on its way (an entry whose path ends like the path below the home up to one of its
+    parts: ``x/.pip``, ``.pip/pip.conf``, a top-level ``pip.conf`` when the destination may be
+    ``~/.pip``); else Refuse."""
+    from ..context_scan import files_named
+
+    for entry in sorted(effect.configs):
+        tail = [p for p in entry.split("/")[1:] if p]
+        for ctx_path in files_named(facts.ctx, set(tail)):
+            rel = ctx_path if broad.source_dir == "." else relative(ctx_path, broad.source_dir)
+            if rel is None:
+                continue
+            r = rel.split("/")
+            for i, part in enumerate(tail):
+                head = tail[: i + 1]
+                n = min(len(r), len(head))
+                if part == r[-1] and r[-n:] == head[-n:]:
+                    raise Refuse(
+                        f"'{effect.text}' reads {entry}, and the home is not known: {ctx_path} of the copied tree may be on that path",
+                        install.lineno,
+                    )
 
 
 def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], n: int, starts: list[str]) -> list[tuple[str, str]]:
@@ -107,6 +136,7 @@ def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[I
         get = command_env(facts, install, invs, n)
         found = config_copies(facts, broad, install, invs[n], get, starts)
         check_user_install(facts, broad, install, invs[n], get)
+        check_user_site(facts, broad, install, invs[n], get)
         check_cache_in_tree(facts, broad, install, invs[n], get)
     except Refuse as r:
         raise Refuse(r.reason, r.lineno or install.lineno) from None
@@ -124,6 +154,27 @@ def check_user_install(facts, broad: BroadCopy, install: Instruction, inv: Invoc
     if base is None or touches(base, broad.dest):
         where = f"into {shown(base)}, which" if base else "where it"
         raise Refuse(f"pip install --user writes {where} may overlap the copied tree (line {install.lineno})", install.lineno)
+
+
+def check_user_site(facts, broad: BroadCopy, install: Instruction, inv: Invocation, get) -> None:
+    """pip sees what the user's site (``$PYTHONUSERBASE``, else ``~/.local``) holds as installed
+    and skips it: moved below the install, a site the copied tree brings would no longer be
+    there, so the install would install what the original skipped. The tree must not bring it."""
+    from ..context_scan import files_named
+
+    if inv.tool != "pip" or get("PYTHONNOUSERSITE") not in (None, ""):
+        return
+    base = user_base(facts, install, get)
+    if base is not None and not touches(base, broad.dest):
+        return
+    rel = relative(base, broad.dest) if base is not None else None
+    if rel is not None:
+        ctx_path = posixpath.normpath(posixpath.join(broad.source_dir, rel))
+        found = [ctx_path] if facts.ctx.exists(ctx_path) and not facts.ctx.is_ignored(ctx_path) else []
+    else:  # where the site is, is not known: any .local of the tree may be it
+        found = [p for p in files_named(facts.ctx, (".local",)) if broad.source_dir == "." or relative(p, broad.source_dir) is not None]
+    if found:
+        raise Refuse(f"pip reads the user's site {shown(base) if base else '~/.local'} as installed packages, which may be {found[0]} of the copied tree", install.lineno)
 
 
 def user_base(facts, inst: Instruction, get=None) -> str | None:

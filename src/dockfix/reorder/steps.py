@@ -119,11 +119,20 @@ def step_meets_copy(facts, broad: BroadCopy, inst: Instruction, st: State, invs:
     of the account ``users.who`` finds (unknown: paths below ``~`` are unknown); the destination
     counts as existing before the RUN only when ``dest_exists_before`` proves it.
     """
+    from .install import home_files_in_tree
+
     copied, names = context_copied(facts.ctx, broad.source_dir)
     return run_meets_copy(
         invs, st, broad.dest, copied, dest_exists=dest_exists_before(facts, broad, facts.index(inst)),
         names=names, home=run_home(facts, inst),
+        configs_checked=lambda effect: home_files_in_tree(facts, broad, inst, effect),
+        script=_script_text(facts, inst),
     )
+
+
+def _script_text(facts, inst: Instruction) -> str | None:
+    s = facts.script(inst)
+    return s[0] if s else None
 
 
 def run_home(facts, inst: Instruction) -> str:
@@ -156,7 +165,7 @@ def dest_exists_before(facts, broad: BroadCopy, j: int) -> bool:
             invs = facts.invocations(inst)
             if invs is None or any(f.name == "--mount" for f in inst.flags):
                 return False
-            effect = run_effect(invs, st, run_home(facts, inst))
+            effect = run_effect(invs, st, run_home(facts, inst), _script_text(facts, inst))
             if effect is None or effect.writes_anything:
                 return False
             for a in effect.writes:
@@ -314,7 +323,7 @@ def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool)
     text = " ".join(w.raw for w in inv.command.words)
     if inv.sub in ("cache purge",) or (inv.sub == "cache"):
         return None
-    if inv.sub not in ("install",):
+    if inv.sub not in ("install",) and not (inv.sub == "download" and inv.option_values("--dest")):
         return text
     if inv.unknown:
         return text  # an option dockfix does not know may read anything
@@ -327,7 +336,9 @@ def pip_touches(inv: Invocation, st: State, dest: str, allow_requirements: bool)
                 return text
         elif name in ("--editable", "--src"):
             return text
-        elif name in ("--target", "--prefix", "--root", "--find-links", "--report", "--log"):
+        elif name in ("--target", "--prefix", "--root", "--find-links", "--report", "--log", "--dest",
+                      "--index-url", "--extra-index-url", "--cert", "--client-cert"):
+            # a folder or file it reads or writes: an index may be a local folder laid out as one
             if value is None or value.startswith("http://") or value.startswith("https://"):
                 continue
             if not value.startswith("/") or touches(value, dest):
@@ -385,8 +396,17 @@ def check_same_meaning(facts, broad: BroadCopy, st_after: State, absolute_dest: 
         if (a and a.version) != (b and b.version):
             raise Refuse(f"${name} changes between the COPY at line {c.lineno} and the install", c.lineno)
     sources, dest = copy_parts(c)
-    if not dest.startswith("/") and st_before.workdir != st_after.workdir and not absolute_dest:
+    if not _absolute(dest, st_before) and st_before.workdir != st_after.workdir and not absolute_dest:
         raise Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
+
+
+def _absolute(dest: str, st: State) -> bool:
+    """Is a COPY destination absolute once BuildKit expands its variables (``$APP_HOME``,
+    ``${APP_DIR:-/app}`` with values this file proves, ``analysis.State.expand``)?"""
+    if dest.startswith("/"):
+        return True
+    expanded, literal = st.expand(dest)
+    return literal and expanded.startswith("/")
 
 
 def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
@@ -398,7 +418,7 @@ def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
     c = broad.inst
     sources, dest = copy_parts(c)
     st_before = facts.states[broad.index]
-    if dest.startswith("/") or st_before.workdir == st_after.workdir:
+    if _absolute(dest, st_before) or st_before.workdir == st_after.workdir:
         return None
     why = Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
     words = c.args.split()

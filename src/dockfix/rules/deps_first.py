@@ -66,36 +66,51 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     try:
         return _plan_one(facts, broad, k, install, invs)
     except Refuse:
-        rest = _split_point(facts, install, invs)
-        if rest is None:
+        cut = _split_point(facts, install, invs)
+        if cut is None:
             raise
-    return _plan_one(facts, broad, k, install, invs[:1], rest=rest)
+    m, rest = cut
+    return _plan_one(facts, broad, k, install, invs[: m + 1], rest=rest)
 
 
-def _split_point(facts, install: Instruction, invs: list[Invocation]) -> int | None:
-    """Where the script of an install RUN ``INSTALL && B && C`` may be cut: the offset in the
-    script where B starts; None when it may not.
+def _split_point(facts, install: Instruction, invs: list[Invocation]) -> tuple[int, int] | None:
+    """Where the script of an install RUN ``[P && ...] INSTALL && B && C`` may be cut: the index
+    of the install and the offset in the script where B starts; None when it may not.
 
     ``RUN A && B`` fails when A fails and otherwise runs B; ``RUN A`` then ``RUN B`` does the
-    same, and B runs in the same working directory and environment when A is the first command
-    (nothing before it can ``cd`` or set a variable) and A is an install (it changes neither).
-    So: the install is the first command, every separator after it is ``&&`` (``||`` or ``;``
-    would run the rest when the install fails), no command is part of a compound command (a
-    subshell, a loop, a ``$(...)``), and the install has no redirection or assignment.
+    same, and B runs in the same working directory and environment when nothing in A can ``cd``
+    or set a variable: A is the install, maybe after pip installs of packages by name (``pip
+    install -U pip``), all external programs without an assignment or a redirection. So: every
+    separator is ``&&`` (``||`` or ``;`` would run the rest when the install fails), no command
+    is part of a compound command (a subshell, a loop, a ``$(...)``). The commands before the
+    install move before the broad COPY with it and are judged as the install RUN's other
+    commands are (``reorder.check_install``: by their effects).
     """
     script = facts.script(install)
     if script is None or not script[2] or install.heredocs or len(invs) < 2:
         return None
-    first = invs[0]
-    if not is_manifest_install(first) or first.command.assignments or first.command.redirects:
+    m = next((n for n, inv in enumerate(invs) if is_manifest_install(inv)), None)
+    if m is None or m + 1 >= len(invs) or not all(_by_name_pip(i) for i in invs[:m]):
         return None
-    if any(i.command.compound for i in invs) or first.command.op_before is not None:
+    if any(i.command.assignments or i.command.redirects for i in invs[: m + 1]):
+        return None
+    if any(i.command.compound for i in invs) or invs[0].command.op_before is not None:
         return None
     if any(i.command.op_after != "&&" for i in invs[:-1]) or invs[-1].command.op_after is not None:
         return None
-    if any(is_manifest_install(i) for i in invs[1:]):
+    if any(is_manifest_install(i) for i in invs[m + 1 :]):
         return None
-    return invs[1].command.start
+    return m, invs[m + 1].command.start
+
+
+def _by_name_pip(inv: Invocation) -> bool:
+    """``pip install`` of packages named by requirement specifiers only (``pip install -U pip``):
+    no file, folder or URL of a file among its arguments, no option naming a file it reads."""
+    from ..reorder import local_word
+
+    return (inv.tool == "pip" and inv.sub == "install" and not inv.unknown and bool(inv.args)
+            and not any(local_word(w) for w in inv.args)
+            and not any(n in ("--requirement", "--constraint", "--editable", "--src", "--group") for n, _, _ in inv.options))
 
 
 def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation], rest: int | None = None) -> Fix:
@@ -116,7 +131,7 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
     moved_line = absolute_copy(facts, broad, st_install)  # WORKDIR /app, COPY . ., WORKDIR /app/backend
     # the manifests land inside the destination before the install, so the folder exists then
     inside = any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests)
-    check_install(facts, broad, install, invs, st_install, is_manifest_install, dest_exists=inside)
+    check_install(facts, broad, install, invs, st_install, _reads_manifests, dest_exists=inside)
 
     # Edits: remove the broad COPY (with its comments), copy the manifests right before the
     # install (above its comment block), put the broad COPY right after the install.
@@ -137,7 +152,7 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
     if rest is None:
         edits.append(insert_after(df, install, moved, (moved_expect,)))
     else:
-        edits.append(_split_edit(facts, install, invs[0], rest, moved, moved_expect))
+        edits.append(_split_edit(facts, install, invs[-1], rest, moved, moved_expect))
     what = ", ".join(m[0] for m in manifests)
     if rest is not None:
         msg = (f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install; the rest of "
@@ -150,7 +165,7 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
 
 
 def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved: str, moved_expect) -> Edit:
-    """The install RUN cut after its first command, the moved COPY, then ``RUN <the rest>``."""
+    """The install RUN cut after the install (``first``), the moved COPY, then ``RUN <the rest>``."""
     df = facts.df
     script, offset, _ = facts.script(install)
     end = offset + len(script)
@@ -169,12 +184,21 @@ def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved
     return Edit(cut.start, cut.end, text + moved + new_run + nl, expect)
 
 
+def _reads_manifests(inv: Invocation) -> bool:
+    """A manifest install, or a ``pip download -r FILE --dest DIR`` in the same RUN: it reads the
+    same kind of files (copied with the manifests) and writes only into ``DIR``, which
+    ``reorder.check_install`` checks against the destination like an install's ``--target``."""
+    return is_manifest_install(inv) or (
+        inv.tool == "pip" and inv.sub == "download" and bool(inv.option_values("--requirement"))
+        and bool(inv.option_values("--dest")))
+
+
 def _manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation]) -> list[tuple[str, str]]:
     """(context path, image path) of every file the install reads, includes resolved."""
     found = []
     configs: list[tuple[str, str]] = []
     for n, (inv, cwd) in enumerate(install_cwd(facts, install, invs)):
-        if not is_manifest_install(inv):
+        if not _reads_manifests(inv):
             continue
         configs += config_manifests(facts, broad, install, invs, n, [cwd])
         try:

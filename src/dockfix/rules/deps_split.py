@@ -70,9 +70,10 @@ def _kind(inv: Invocation) -> str | None:
     found = project_install(inv)
     if found:
         return found
-    if inv.tool == "pip" and inv.sub == "install" and _pip_project_words(inv) and not inv.option_values("--only-deps"):
+    local = _pip_project_words(inv) or _pattern_project_words(inv)
+    if inv.tool == "pip" and inv.sub == "install" and local and not inv.option_values("--only-deps"):
         return "pip"
-    if inv.tool == "uv-pip" and inv.sub == "install" and _pip_project_words(inv):
+    if inv.tool == "uv-pip" and inv.sub == "install" and local:
         return "uv-pip"
     if inv.tool == "setup.py" and inv.sub in ("install", "develop"):
         return "setup.py"
@@ -87,6 +88,14 @@ def _pip_project_words(inv: Invocation) -> list:
             words.append((word, value))
     words += [(w, w.value) for w in inv.args if not w.has_expansion and _PROJECT_ARG.fullmatch(w.value)]
     return words
+
+
+def _pattern_project_words(inv: Invocation) -> list:
+    """Unquoted words that would name the project with extras but are shell patterns: ``.[web]``
+    is a bracket expression, which the shell replaces by the names it matches (``.w``, ``.e``)
+    when the working directory has one."""
+    return [w for w in inv.args if w.has_expansion and w.raw == w.value and not any(c in w.raw for c in "$`*?{")
+            and _PROJECT_ARG.fullmatch(w.value)]
 
 
 def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invocation], t: int) -> Fix | None:
@@ -232,6 +241,10 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
     inv = invs[t]
     text = " ".join(w.raw for w in inv.command.words)
     if kind in ("pip", "uv-pip"):
+        pattern = _pattern_project_words(inv)
+        if pattern:
+            raise Refuse(f"'{pattern[0].raw}' is an unquoted shell pattern: the shell replaces it by the names it "
+                         f"matches in the working directory, which dockfix cannot tell (quote it: '{pattern[0].raw}')", install.lineno)
         found = _pip_project_words(inv)
         if len(found) != 1:
             raise Refuse(f"'{text}' installs several local projects", install.lineno)

@@ -419,11 +419,16 @@ _PROGRAMS = {
 _MODULES = {"pip": _PIP, "uv": _UV, "pipenv": _PIPENV, "poetry": _POETRY, "pdm": _PDM}
 
 
+# pip's archive extensions (pip/_internal/utils/filetypes.py, ARCHIVE_EXTENSIONS): a requirement
+# ending so is taken as a local file when one exists
+ARCHIVE = re.compile(r"\.(whl|zip|tar|tgz|tbz|txz|tlz|tar\.gz|tar\.bz2|tar\.xz|tar\.lz|tar\.lzma)$", re.I)
+
+
 def local_word(w) -> bool:
     """Does a positional installer argument name something on the local filesystem?"""
     v = w.value
     if w.has_expansion or v.startswith((".", "/", "~")) or ("/" in v and "://" not in v) or v.startswith("file:"):
         return True
-    if re.search(r"\.(whl|tar\.gz|zip|tar\.bz2)$", v) and "://" not in v:
+    if ARCHIVE.search(v) and "://" not in v:  # pip reads an archive name as a file when it exists
         return True
     return "@" in v and "file:" in v
