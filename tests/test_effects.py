@@ -552,10 +552,10 @@ def test_script_value_in_a_path():
 def test_a_loop_before_a_use_hides_the_value():
     """``for D in ...`` sets D in a header that is no command: read from the script text; without
     the text, no value is known after a compound command."""
-    invs = shell.invocations("for D in /app/src; do :; done; rm -rf $D")
+    invs = invocations("for D in /app/src; do :; done; rm -rf $D")
     st = state("ENV D=/tmp/x\nWORKDIR /app")
     assert effects.run_effect(invs, st).writes_anything
     assert effects.run_effect(invs, st, script="for D in /app/src; do :; done; rm -rf $D").writes_anything
     # a loop over another name leaves D's ENV value known
     other = "for F in a; do :; done; rm -rf $D"
-    assert ("/tmp/x", True) in {(a.path, a.tree) for a in effects.run_effect(shell.invocations(other), st, script=other).writes}
+    assert ("/tmp/x", True) in {(a.path, a.tree) for a in effects.run_effect(invocations(other), st, script=other).writes}
