@@ -6,7 +6,7 @@ import pytest
 
 from dockfix import analysis, commute, effects, reader
 from dockfix.build.context import BuildContext
-from dockfix.effects import Access
+from dockfix.effect_types import Access
 from dockfix.shell.invocation import invocations
 
 

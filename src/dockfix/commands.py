@@ -2,7 +2,8 @@
 
 Each model reads the command's options with a table of the options the command takes (an
 option missing from the table makes the model give up: the command is unknown) and records
-on the ``Ctx`` what it reads and writes. ``model(ctx)`` returns the ``Effect``, or None.
+on the ``Ctx`` what it reads and writes; ``effects.model(ctx)`` looks the command up and returns
+the ``Effect``, or None.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import posixpath
 import re
 from dataclasses import replace
 
-from .effects import Ctx, Effect
+from .effect_types import Ctx
 from .shell.nodes import Word
 
 # Shell builtins and commands that touch no file (beyond redirections).
@@ -95,40 +96,6 @@ def has(opts, *names: str) -> bool:
 
 def values(opts, *names: str) -> list[Word]:
     return [v for n, v in opts if n in names and v is not None]
-
-
-def model(ctx: Ctx) -> Effect | None:
-    words = ctx.inv.command.words
-    if not words:
-        return ctx.effect()
-    program = words[0].value
-    name = program.rpartition("/")[2]
-    if words[0].has_expansion and program != "[":
-        return None
-    if "/" in program:
-        ctx.read(words[0])
-    elif program not in BUILTINS:
-        dirs = ctx.path_dirs()
-        if dirs is None:
-            ctx.anything.add("read")
-        for d in dirs or ():
-            ctx.read(posixpath.join(d, program))
-    if name in NOTHING:
-        return ctx.effect()
-    if (name in OPAQUE and not (name == "poetry" and len(words) > 1 and words[1].value == "config")) or program.startswith("./"):
-        return ctx.opaque()
-    if re.fullmatch(r"python(\d+(\.\d+)*)?", name):
-        fn = _models()["python"]
-    elif re.fullmatch(r"pip(\d+(\.\d+)*)?", name):
-        fn = _models()["pip"]
-    else:
-        fn = _models().get(name)
-    if fn is None:
-        return None
-    try:
-        return fn(ctx, words[1:])
-    except Unknown:
-        return None
 
 
 def _output_used(ctx: Ctx) -> bool:
@@ -379,13 +346,3 @@ MODELS = {
     "chmod": chmod_chown("mode"), "chown": chmod_chown("owner"), "chgrp": chmod_chown("group"),
     "sed": sed_words,
 }
-
-
-def _models() -> dict:
-    """MODELS with the larger ones of ``commands_net`` (which imports this module's helpers)."""
-    if "curl" not in MODELS:
-        from .commands_net import MODELS as net
-        from .commands_system import MODELS as system
-
-        MODELS.update(net, **system)
-    return MODELS

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from .commands import Unknown, getopt, has, values
-from .effects import Ctx
+from .effect_types import Ctx
 
 _CURL_FLAGS = "fsSLkvqIiOJNngGlRjZ0123456#aBMVp"
 _CURL_VALUED = "AbcCdDeEFHKmoPrTuUwxXYyztQ"

@@ -11,7 +11,7 @@ import re
 
 from .commands import Unknown, getopt, has, values
 from .commands_net import _local
-from .effects import Ctx
+from .effect_types import Ctx
 
 _CONDA_IMAGES = ("continuumio/", "condaforge/", "mambaorg/micromamba")
 

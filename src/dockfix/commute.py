@@ -45,7 +45,8 @@ import sys
 from collections.abc import Callable, Iterable
 
 from .analysis import State, relative, under
-from .effects import Access, Effect, run_effects
+from .effect_types import Access, Effect
+from .effects import run_effects
 from .shell.nodes import Invocation
 
 # Directories that OS packages own; a COPY into or above one of them meets every package install.

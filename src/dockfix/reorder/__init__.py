@@ -14,12 +14,12 @@ from .base import (
     ACCOUNT_COMMANDS, BROAD_SOURCES, CARRIED_FLAGS, FHS_DIRS, GLOB, SAFE_KEYWORDS, BroadCopy, Refuse, broad_copy,
     each_install, install_cwd, known_path, source_dir, subshell_invocations, to_context, touches,
 )
-from .copies import already_copied, copy_lines, manifest_copy, render
+from .copies import absolute_copy, already_copied, copy_lines, manifest_copy, render
 from .install import (
     check_cache_in_tree, check_install, check_user_install, config_manifests, preflight, user_base,
 )
 from .steps import (
-    absolute_copy, first_dest_workdir, check_accounts, check_between, check_environments, check_mounts, check_move_down, check_same_meaning,
+    first_dest_workdir, check_accounts, check_between, check_environments, check_mounts, check_move_down, check_same_meaning,
     command_touches, local_word, paths_touch, pip_touches,
 )
 

@@ -407,24 +407,3 @@ def _absolute(dest: str, st: State) -> bool:
         return True
     expanded, literal = st.expand(dest)
     return literal and expanded.startswith("/")
-
-
-def absolute_copy(facts, broad: BroadCopy, st_after: State) -> str | None:
-    """The broad COPY written with its destination absolute, as one line valid at ``st_after``,
-    when its destination is relative and the working directory there differs; None when it
-    keeps its text. Refuse when it cannot be written so (a continuation, JSON form, quoting)."""
-    from .copies import render
-
-    c = broad.inst
-    sources, dest = copy_parts(c)
-    st_before = facts.states[broad.index]
-    if _absolute(dest, st_before) or st_before.workdir == st_after.workdir:
-        return None
-    why = Refuse(f"a WORKDIR between the COPY at line {c.lineno} and the install changes its relative destination '{dest}'", c.lineno)
-    words = c.args.split()
-    if c.start != c.end or c.json_form or len(words) != len(sources) + 1 or any(w != unquote_word(w) or "$" in w for w in words):
-        raise why
-    rendered = render(broad.dest, st_after)
-    if rendered is None or any(ch.isspace() or ch in "\"'" for ch in rendered):
-        raise why
-    return " ".join([c.raw_keyword, *(f.raw for f in c.flags), *words[:-1], rendered.rstrip("/") + "/"])
