@@ -41,7 +41,8 @@ _PARSED_MAX = 32
 def _parsed(source: str) -> tuple[cst.Module, _Facts]:
     hit = _PARSED.get(source)
     if hit is None:
-        wrapper = MetadataWrapper(cst.parse_module(source))
+        # the module was just parsed and nothing else holds it: no defensive copy is needed
+        wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         facts = _Facts(wrapper.resolve(PositionProvider))
         wrapper.module.visit(facts)
         if len(_PARSED) >= _PARSED_MAX:
