@@ -274,6 +274,34 @@ def test_symlink_out_is_not_readable(linked_ctx: BuildContext) -> None:
     assert linked_ctx.read_text("link_in.txt") == "b"
 
 
+def test_real_paths_match_os_realpath(tmp_path: Path) -> None:
+    """The per-folder resolution gives what ``os.path.realpath`` gives for every kind of link."""
+    import os
+
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    root = tmp_path / "ctx"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f.txt").write_text("x")
+    (root / "file").write_text("x")
+    links = {
+        "in": "a/b", "chain": "in", "rel_up": "../ctx/a", "out": "../outside", "abs_out": str(outside),
+        "dangling": "nowhere/else", "loop1": "loop2", "loop2": "loop1", "self": "self", "a/b/up": "../..",
+        "a/b/to_file": "../../file", "a/back_out": "../../outside/deep",
+    }
+    for name, target in links.items():
+        os.symlink(target, root / name)
+    ctx = BuildContext(root)
+    rels = [".", "a", "a/b", "a/b/f.txt", "missing", "missing/x", "file", "file/x"]
+    rels += [f"{name}{tail}" for name in links for tail in ("", "/f.txt", "/b", "/x/y", "/deep")]
+    rels += ["a/b/up/a/b/up/chain", "chain/up/out/deep", "in/to_file/x"]
+    for rel in rels:
+        assert ctx._realpath(rel) == os.path.realpath(root / rel), rel
+        real, real_root = os.path.realpath(root / rel), os.path.realpath(root)
+        inside = real == real_root or real.startswith(real_root + os.sep)
+        assert (ctx.kind(rel) != "outside") == inside, rel
+
+
 def test_missing_root(tmp_path: Path) -> None:
     ctx = BuildContext(tmp_path / "does-not-exist")
     assert not ctx.exists(".")

@@ -121,3 +121,15 @@ def test_results_are_picklable(tmp_path):
 def test_default_jobs(monkeypatch, files, expected):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     assert runner.default_jobs(files) == expected
+
+
+def test_meets_setup_py_looks_in_each_context(tmp_path) -> None:
+    from dockfix.runner import Target, _meets_setup_py
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    plain = Target(str(tmp_path / "a" / "Dockerfile"), None)
+    assert not _meets_setup_py([plain])
+    assert _meets_setup_py([plain, Target(str(tmp_path / "b" / "Dockerfile"), None)])
+    assert _meets_setup_py([Target(str(tmp_path / "a" / "Dockerfile"), None, contexts=(str(tmp_path / "b"),))])

@@ -47,6 +47,8 @@ SIGNALS = (
 
 @dataclass(frozen=True)
 class Signal:
+    """A line of the repository that names the builder used (``legacy``, ``kaniko``, ``buildah``)."""
+
     builder: str
     file: str  # relative to the repository root
     line: int

@@ -304,6 +304,12 @@ def _slim(result: FileResult) -> FileResult:
     return result
 
 
+def _meets_setup_py(targets) -> bool:
+    """True if a target's build context holds a ``setup.py`` at its root (a project read through libcst)."""
+    folders = {c for t in targets for c in (t.contexts or (os.path.dirname(t.path) or ".",))}
+    return any(os.path.isfile(os.path.join(folder, "setup.py")) for folder in folders)
+
+
 def _run_pool(targets, write, jobs, keep_text, results, done) -> list[FileResult]:
     import multiprocessing
     import signal
@@ -312,6 +318,9 @@ def _run_pool(targets, write, jobs, keep_text, results, done) -> list[FileResult
 
     from . import api, engine, rules  # noqa: F401  (imported once here, inherited by forked workers)
     from .writer import signals_deferred
+
+    if _meets_setup_py(targets):
+        from .project import setup_py  # noqa: F401  (libcst: ~0.15-0.3 s to import, once rather than per worker)
 
     total = len(targets)
     size = max(1, min(MAX_CHUNK, total // (jobs * 4)))

@@ -62,6 +62,7 @@ class BuildContext:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self._real_root = os.path.realpath(self.root)
+        self._real_paths: dict[str, str] = {".": self._real_root}  # cleaned rel -> its realpath
         self._text_cache: dict[str, str | None] = {}
         self._dockerfile: Path | None = None
         self._ignore: DockerIgnore | None = None
@@ -87,7 +88,7 @@ class BuildContext:
         if norm is None:
             return "outside"
         path = self.root if norm == "." else self.root / norm
-        real = os.path.realpath(path)
+        real = self._realpath(norm)
         if real != self._real_root and not real.startswith(
             self._real_root.rstrip(os.sep) + os.sep
         ):
@@ -103,6 +104,22 @@ class BuildContext:
         if stat.S_ISDIR(info.st_mode):
             return "dir"
         return "other"
+
+    def _realpath(self, norm: str) -> str:
+        """``os.path.realpath(root / norm)`` for a cleaned relative path, resolving only the
+        components below the root: each folder's real path is kept, so a lookup costs one
+        ``lstat`` of its last component (a symlink there is resolved in full)."""
+        real = self._real_paths.get(norm)
+        if real is None:
+            parent, _, name = norm.rpartition("/")
+            candidate = os.path.join(self._realpath(parent or "."), name)
+            try:
+                is_link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+            except OSError:
+                is_link = False  # missing or unreadable: realpath keeps the name as it is
+            real = os.path.realpath(candidate) if is_link else candidate
+            self._real_paths[norm] = real
+        return real
 
     def exists(self, rel: str) -> bool:
         return self.kind(rel) in ("file", "dir", "other")

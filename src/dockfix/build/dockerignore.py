@@ -97,6 +97,8 @@ _REGEX_ESCAPE = set(".+()|{}$")
 
 @dataclass(frozen=True)
 class _Pattern:
+    """One .dockerignore line, cleaned, with how it matches (``kind``) and its regular expression."""
+
     cleaned: str
     exclusion: bool
     kind: str

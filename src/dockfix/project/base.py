@@ -161,6 +161,8 @@ def _parse_cfg_list(value: str) -> list[str]:
 
 @dataclass
 class _Partial:
+    """What one metadata file says about the dependencies and extras, or why it cannot say."""
+
     deps: tuple[str, ...] | None = None
     deps_reason: str | None = None
     deps_source: str | None = None

@@ -31,14 +31,31 @@ from .setup_py_facts import (
 )
 
 
+# source text -> (module, its facts): both are read only once built, and building them (parsing
+# and computing positions) is most of the cost of reading a setup.py.  Several Dockerfiles of
+# one project share their setup.py, each with its own build context.
+_PARSED: dict[str, tuple[cst.Module, _Facts]] = {}
+_PARSED_MAX = 32
+
+
+def _parsed(source: str) -> tuple[cst.Module, _Facts]:
+    hit = _PARSED.get(source)
+    if hit is None:
+        # the module was just parsed and nothing else holds it: no defensive copy is needed
+        wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
+        facts = _Facts(wrapper.resolve(PositionProvider))
+        wrapper.module.visit(facts)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        hit = _PARSED[source] = (wrapper.module, facts)
+    return hit
+
+
 class _SetupPy:
     def __init__(self, st: _Project, rel: str, source: str):
         self.st = st
         self.rel = rel
-        self.wrapper = MetadataWrapper(cst.parse_module(source))
-        self.module = self.wrapper.module
-        self.facts = _Facts(self.wrapper.resolve(PositionProvider))
-        self.module.visit(self.facts)
+        self.module, self.facts = _parsed(source)
         self.req_files: list[str] = []  # requirement files eval_reqs read
         self.req_lines = 0  # how many requirements came from them
 

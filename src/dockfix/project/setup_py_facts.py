@@ -62,6 +62,9 @@ def _root_name(node: cst.BaseExpression) -> str | None:
 
 @dataclass
 class _Binding:
+    """One binding of a name in setup.py: its value (None when not an assignment), line, the blocks
+    and ``with`` items around it, and how it was bound."""
+
     value: cst.BaseExpression | None
     line: int
     blocks: tuple[str, ...]

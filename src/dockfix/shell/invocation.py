@@ -49,6 +49,8 @@ def _table(*entries: str) -> dict[str, tuple[str, bool]]:
 
 @dataclass(frozen=True)
 class _Grammar:
+    """How a tool's command line is read: its options, subcommands and their options."""
+
     tool: str
     options: _Table
     sub_options: Mapping[str, _Table] = field(default_factory=dict)  # by the subcommand's first word

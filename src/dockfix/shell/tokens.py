@@ -53,6 +53,8 @@ _RESERVED = _OPENERS | _CONTINUATIONS.keys() | {"in"}
 
 @dataclass(frozen=True)
 class _Token:
+    """A token of the script with its span: a word, an operator, a redirection or the end."""
+
     kind: str  # 'word', 'op', 'redirect' or 'end'
     text: str  # the operator, or the word as written
     start: int
@@ -67,6 +69,8 @@ def _is(tok: _Token, kind: str, text: str) -> bool:
 
 @dataclass
 class _WordState:
+    """A word being read: its value so far and whether it expands or runs commands."""
+
     value: list[str] = field(default_factory=list)
     expansion: bool = False
     substitution: bool = False
@@ -74,6 +78,8 @@ class _WordState:
 
 @dataclass
 class _Builder:
+    """A simple command being built; ``freeze`` gives the ``Command``."""
+
     start: int
     end: int
     op_before: str | None
