@@ -249,3 +249,19 @@ def test_reports_name_the_package_version(tmp_path):
     for fmt, find in (("json", lambda d: d["tool"]["version"]), ("sarif", lambda d: d["runs"][0]["tool"]["driver"]["version"])):
         code, out, _ = dockfix("--format", fmt, "Dockerfile", cwd=tmp_path)
         assert find(json.loads(out)) == __version__
+
+
+# --- an unsafe fix that was asked for and failed verification is "dropped" ------------------------
+
+
+def test_unsafe_fix_dropped_under_unsafe_fixes_is_not_called_available():
+    from dockfix.model import Applicability, Fix, FileResult
+    from dockfix.report import _fixes, statistics_doc
+
+    unsafe = Fix("DF004", "apt-cache-mount", "add the apt cache mounts", 2, (), Applicability.UNSAFE)
+    asked = FileResult("Dockerfile", "unchanged", unapplied=[unsafe], unsafe_fixes_available=0)
+    not_asked = FileResult("Dockerfile", "unchanged", unapplied=[unsafe], unsafe_fixes_available=1)
+    assert _fixes(asked) == [(unsafe, "dropped")]
+    assert _fixes(not_asked) == [(unsafe, "unsafe-not-applied")]
+    statuses = {row["status"] for row in statistics_doc([asked])["rules"]}
+    assert statuses == {"dropped"}

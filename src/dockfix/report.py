@@ -23,7 +23,11 @@ def fix_status(fix: Fix, applied: bool) -> str:
 
 
 def _fixes(r: FileResult):
-    """(fix, status) for every fix of a result: applied ones first."""
+    """(fix, status) for every fix of a result: applied ones first. The engine tries unsafe fixes
+    only when they were asked for, and then counts none as available: with nothing available, an
+    unapplied fix (unsafe or not) was tried and dropped."""
+    if not r.unsafe_fixes_available:
+        return [(f, "applied") for f in r.fixes] + [(f, "dropped") for f in r.unapplied]
     return [(f, "applied") for f in r.fixes] + [(f, fix_status(f, False)) for f in r.unapplied]
 
 
