@@ -7,7 +7,7 @@ change in both copies, rebuild, and report the time saved and whether the instal
 
 The pieces are public so that the integration tests and the benchmark use the same code:
 ``Docker.detect``, ``build``, ``compare_images``, ``Index`` (the download counter of
-scripts/buildlab/indexserver.py), all in ``dockfix.buildkit`` and importable from here too, and
+scripts/buildlab/indexserver.py), in ``dockfix.buildkit`` and ``dockfix.imagediff``, importable from here too, and
 ``simulate_code_change`` and ``verify_file``.
 """
 
@@ -26,28 +26,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .buildkit import (  # noqa: F401  (public here too: the integration tests and the benchmark)
-    _IGNORED_RE,
     BUILD_TIMEOUT,
-    CACHE_FOLDERS,
-    CONFIG_KEYS,
-    IGNORED,
     INSTALL_RE,
     Build,
-    Comparison,
     Docker,
-    Entry,
     Index,
     Step,
     VerifyError,
     build,
     build_error,
+    parse_progress,
+    strip_syntax,
+)
+from .imagediff import (  # noqa: F401  (public here too)
+    _IGNORED_RE,
+    CACHE_FOLDERS,
+    CONFIG_KEYS,
+    IGNORED,
+    Comparison,
+    Entry,
     compare_images,
     compare_trees,
     image_config,
     image_tree,
     is_ignored,
-    parse_progress,
-    strip_syntax,
 )
 
 # Files a rewrite may copy before the install step: never the target of a simulated code change.
