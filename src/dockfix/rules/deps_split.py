@@ -261,7 +261,7 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
         why_not = f"; --only-deps not used: {why_not}"
     deps = project_deps(facts.ctx, proj)
     if deps.dependencies is None:
-        raise Refuse(f"the project's dependencies are not known statically: {deps.reason}", install.lineno)
+        raise Refuse(f"the project's dependencies are not known statically: {deps.reason}{why_not}", install.lineno)
     unknown = [e for e in extras if e not in deps.optional]
     if extras and deps.optional_reason:
         raise Refuse(f"the extras are not known statically: {deps.optional_reason}", install.lineno)
