@@ -53,7 +53,8 @@ def only_project_reinstalled(b, project: str = "app") -> bool:
     # Other build backends: the dependencies step has pyproject.toml and the readme/license
     # files only (no package folder), so the backend must build the metadata from those alone.
     ("only-deps-poetry", "COPY pyproject.toml README.md LICENSE ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
-    ("only-deps-poetry-tool", "COPY pyproject.toml README.md CHANGES.md ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    ("only-deps-poetry-dynamic", "COPY pyproject.toml README.md ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    ("only-deps-poetry-tool", "COPY pyproject.toml README.md ./\nCOPY docs/CHANGES.md docs/\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
     ("only-deps-pdm", "COPY pyproject.toml README.md LICENSE ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
 ])
 def test_only_deps(case, how, dependencies, docker, index, tmp_path):
