@@ -163,6 +163,8 @@ def _already_split(facts, broad: BroadCopy, kind: str, marker: tuple[str, ...]) 
         for inv in facts.invocations(inst) or ():
             if _kind(inv) == kind and DEPS_ONLY_OPTIONS & {name for name, _, _ in inv.options}:
                 return True
+            if kind == "pip" and inv.tool == "pip" and inv.sub == "install" and inv.option_values("--only-deps"):
+                return True  # pip install --only-deps . (not a project install, so _kind is None)
     return False
 
 
