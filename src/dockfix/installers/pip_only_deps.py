@@ -7,7 +7,8 @@ and versions are those of the original install, and none of them is marked ``REQ
 are not named on the command line). A later ``pip install .`` finds them installed. It cannot be
 combined with ``-r``, ``--group``, ``--no-deps`` or the legacy resolver.
 
-Two things must be shown before DF003 writes it:
+Two things must be shown before DF003 writes it (and pip's build isolation must be on: with
+``--no-build-isolation`` or ``PIP_NO_BUILD_ISOLATION`` the backend is whichever the image holds):
 
 - ``pip_version_proof``: the pip that runs it is 26.2 or newer: an earlier ``pip install`` of
   ``pip`` in the same environment, pinned at or above 26.2, or an unpinned upgrade (``-U pip``)
@@ -101,6 +102,10 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
     for name in _SOURCE_ENV:
         if name in st_install.vars:
             return None, f"{name} is set, so pip may come from elsewhere"
+    # Without build isolation the backend is whichever the image holds, not the newest release
+    # the build requirements allow: its metadata inputs are known only for the versions shown.
+    if target.option_values("--no-build-isolation") or "PIP_NO_BUILD_ISOLATION" in st_install.vars:
+        return None, "the install turns pip's build isolation off, so the build backend's version (and what it reads for the metadata) is not known"
 
     def decide(inv, idx: int) -> tuple[str | None, str] | None:
         """A verdict when ``inv`` may change pip, else None (keep walking back)."""
