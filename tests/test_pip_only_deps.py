@@ -90,7 +90,9 @@ def test_unknown_backend_refused(tmp_path):
     ({"pdm_build.py": "def pdm_build_initialize(context): pass\n"}, "the project has pdm_build.py, a pdm-backend build hook"),
     ({"hooks/meta.py": "", "extra.toml": '[tool.pdm.build]\ncustom-hook = "hooks/meta.py"\n'}, "the project has hooks/meta.py"),
     ({"extra.toml": "", "requires.toml": 'requires = ["pdm-backend", "pdm-build-locked"]\n'}, "the build requirement 'pdm-build-locked'"),
-    ({"extra.toml": '[tool.pdm.version]\nsource = "file"\npath = "app/__init__.py"\n', "dynamic": ""}, "dynamic fields"),
+    ({"extra.toml": '[tool.pdm.version]\nsource = "file"\npath = "app/__init__.py"\n', "dynamic": ""}, "the version file app/__init__.py is not in the build context"),
+    ({"extra.toml": '[tool.pdm.version]\nsource = "scm"\n', "dynamic": ""}, "the version is dynamic and not read from a file"),
+    ({"extra.toml": '', "dynamic": ""}, "the version is dynamic and not read from a file"),
 ])
 def test_pdm_refusals(tmp_path, files, reason):
     head = PDM
@@ -163,3 +165,10 @@ def test_odd_tables_give_a_reason_not_an_error(tmp_path, text, want):
         assert files is None and want in why, why
     else:
         assert (files, why) == (["pyproject.toml"], "")
+
+
+@pytest.mark.parametrize("version", ['source = "file"\npath = "app/_version.py"\n', 'path = "app/_version.py"\n'])
+def test_pdm_version_from_file_is_copied(tmp_path, version):
+    text = PDM + PROJECT.replace('version = "1.0"\n', 'dynamic = ["version"]\n') + "[tool.pdm.version]\n" + version
+    files, why = files_of(tmp_path, {"pyproject.toml": text, "README.md": "x", "app/_version.py": '__version__ = "1.0"\n'})
+    assert (files, why) == (["pyproject.toml", "app/_version.py", "README.md"], "")

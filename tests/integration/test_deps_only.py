@@ -56,6 +56,8 @@ def only_project_reinstalled(b, project: str = "app") -> bool:
     ("only-deps-poetry-dynamic", "COPY pyproject.toml README.md ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
     ("only-deps-poetry-tool", "COPY pyproject.toml README.md ./\nCOPY docs/CHANGES.md docs/\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
     ("only-deps-pdm", "COPY pyproject.toml README.md LICENSE ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    # A version read from a file (pdm-backend's source = "file"): that file is copied too.
+    ("only-deps-pdm-file-version", "COPY pyproject.toml README.md ./\nCOPY app/_version.py app/\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
 ])
 def test_only_deps(case, how, dependencies, docker, index, tmp_path):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, workdir=tmp_path, settings=DF003)

@@ -29,7 +29,8 @@ Two things must be shown before DF003 writes it (and pip's build isolation must 
     path would need that folder: refused;
   - pdm-backend: pyproject.toml, the readme and license files, and its build hooks, which
     may change the metadata: plugins from other build requirements and the local
-    ``pdm_build.py`` (or ``[tool.pdm.build] custom-hook``), refused; so is a dynamic version.
+    ``pdm_build.py`` (or ``[tool.pdm.build] custom-hook``), refused; a dynamic version only
+    when read from one file (``[tool.pdm.version] source = "file"``), which is copied too.
 
   Each reads ``pyproject.toml``, the ``readme`` file(s) and a ``license = {file = ...}`` (they
   fail when those are missing); ``license-files`` patterns are refused. Refused by proof:
@@ -222,12 +223,12 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
     elif backend == _POETRY:
         why = _poetry_refusal(pyproject, project, system, tool)
     elif backend == _PDM:
-        why = _pdm_refusal(ctx, proj, pyproject, project, system, tool)
+        why, version_file = _pdm_refusal(ctx, proj, pyproject, project, system, tool)
     else:
         return None, f"the build backend {backend} is not one whose metadata inputs dockfix knows"
     if why:
         return None, why
-    files = [pyproject]
+    files = [pyproject] + ([version_file] if backend == _PDM and version_file else [])
     project = project if isinstance(project, dict) else {}
     for key in ("readme", "license"):
         value = project.get(key)
@@ -330,18 +331,36 @@ def _poetry_refusal(pyproject: str, project, system, tool) -> str:
     return ""
 
 
-def _pdm_refusal(ctx, proj: str, pyproject: str, project, system, tool) -> str:
+def _pdm_version_file(ctx, proj: str, pyproject: str, project, tool) -> tuple[str | None, str]:
+    """pdm-backend's version hook with ``source = "file"`` (or a ``path`` alone) reads that one
+    file (a ``__version__ =``/``VERSION =`` line, or ``pattern``): (its context path, '');
+    (None, '') when the version is not dynamic; (None, why) for another source (scm, call...)."""
+    dynamic = project.get("dynamic") if isinstance(project, dict) else None
+    if not isinstance(dynamic, list) or "version" not in dynamic:
+        return None, ""
+    pdm = tool.get("pdm")
+    version = pdm.get("version") if isinstance(pdm, dict) else None
+    if not isinstance(version, dict) or version.get("source", "file") != "file" \
+            or set(version) - {"source", "path", "pattern"} or not isinstance(version.get("path"), str):
+        return None, f"{pyproject}: the version is dynamic and not read from a file ([tool.pdm.version] source = \"file\")"
+    path = posixpath.normpath(posixpath.join(proj, version["path"]))
+    if path.startswith("../") or not ctx.is_file(path) or ctx.is_ignored(path):
+        return None, f"{pyproject}: the version file {version['path']} is not in the build context"
+    return path, ""
+
+
+def _pdm_refusal(ctx, proj: str, pyproject: str, project, system, tool) -> tuple[str, str | None]:
     """pdm-backend's prepare_metadata_for_build_wheel reads pyproject.toml, the readme and license
-    files, and runs build hooks: those of installed plugins and the local ``pdm_build.py``."""
-    why = _project_refusal(pyproject, project)
+    files, a version file, and runs build hooks: those of installed plugins and the local
+    ``pdm_build.py``. (why not, '') or ('', the version file or None)."""
+    version_file, why = _pdm_version_file(ctx, proj, pyproject, project, tool)
+    why = why or _project_refusal(pyproject, project, frozenset({"version"} if version_file else ()))
+    why = why or _backend_requirement(pyproject, system, "pdm-backend", others_allowed=False)
     if why:
-        return why
-    why = _backend_requirement(pyproject, system, "pdm-backend", others_allowed=False)
-    if why:
-        return why
+        return why, None
     build = tool.get("pdm", {}).get("build") if isinstance(tool.get("pdm"), dict) else None
     hook = build.get("custom-hook", "pdm_build.py") if isinstance(build, dict) else "pdm_build.py"
     path = posixpath.normpath(posixpath.join(proj, str(hook)))
     if ctx.exists(path) and not ctx.is_ignored(path):
-        return f"the project has {path}, a pdm-backend build hook that may change the metadata"
-    return ""
+        return f"the project has {path}, a pdm-backend build hook that may change the metadata", None
+    return "", version_file
