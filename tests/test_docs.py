@@ -98,6 +98,8 @@ REFUSALS = {
     'DF003/refuse-link-flag': '`COPY --link`',
     'DF003/refuse-usermod-after-chown': '`usermod` between a `COPY --chown=NAME` and the install',
     'DF003/refuse-unquoted-extras': 'An unquoted `.[extra]`: a shell pattern the shell replaces by a matching name (`.w`, `.e`) in the working directory',
+    'DF003/refuse-poetry-core-old': 'A `[tool.poetry]` project whose build requirement may give a poetry-core older than 1.8, installed with `pip install .`',
+    'DF003/refuse-poetry-tool-path-dep': 'A `[tool.poetry]` project with a local path dependency, installed with `pip install .`',
     'DF002/refuse-adduser-system-home': "A Debian system user's default home depends on the adduser version",
     'DF002/refuse-cache-dir-option': 'Pip is told to use another cache',
     'DF002/refuse-conda-clean-other': 'Conda clean that also cleans outside the package cache',

@@ -1,7 +1,9 @@
 """DF003's dependencies-only forms, built for real (projects in projects/depsonly/<case>/).
 
 - pip's ``--only-deps`` (pip 26.2) after an unpinned upgrade and after a pin: a safe fix, so the
-  rewrite must build exactly the original's image (no ``REQUESTED`` difference).
+  rewrite must build exactly the original's image (no ``REQUESTED`` difference); with setuptools,
+  poetry-core (``[project]`` and ``[tool.poetry]`` metadata) and pdm-backend, whose metadata
+  the dependencies step builds without the package's folder.
 - ``uv pip install .`` whose setup.py reads requirements.txt: ``uv pip install -r`` first; uv marks
   every package it installs ``REQUESTED``, so the dependencies' metadata is the same (safe).
 - A dependencies list written out into the Dockerfile (unsafe) is kept in sync: after a dependency
@@ -48,6 +50,14 @@ def only_project_reinstalled(b, project: str = "app") -> bool:
 @pytest.mark.parametrize("case, how, dependencies", [
     ("only-deps-upgrade", "RUN pip install --only-deps .", {"click", "itsdangerous"}),
     ("only-deps-pin-extras", "pip install --only-deps '.[web]'", {"attrs", "flask", "werkzeug", "jinja2"}),
+    # Other build backends: the dependencies step has pyproject.toml and the readme/license
+    # files only (no package folder), so the backend must build the metadata from those alone.
+    ("only-deps-poetry", "COPY pyproject.toml README.md LICENSE ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    ("only-deps-poetry-dynamic", "COPY pyproject.toml README.md ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    ("only-deps-poetry-tool", "COPY pyproject.toml README.md ./\nCOPY docs/CHANGES.md docs/\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    ("only-deps-pdm", "COPY pyproject.toml README.md LICENSE ./\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
+    # A version read from a file (pdm-backend's source = "file"): that file is copied too.
+    ("only-deps-pdm-file-version", "COPY pyproject.toml README.md ./\nCOPY app/_version.py app/\nRUN pip install --only-deps .", {"click", "itsdangerous"}),
 ])
 def test_only_deps(case, how, dependencies, docker, index, tmp_path):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, workdir=tmp_path, settings=DF003)
@@ -142,3 +152,31 @@ def test_written_out_list_stays_in_sync(docker, index, tmp_path):
         assert only_project_reinstalled(report.rewritten_rebuild), (installed(report.rewritten_rebuild), out)
     finally:
         docker.remove_images(*(report.tags or ()), *report.images)
+
+
+@pytest.mark.parametrize("case, error", [
+    # hatchling offers no metadata hook under pip (PIP_BUILD_TRACKER): pip builds the whole wheel.
+    ("needs-sources-hatchling", "Unable to determine which files to ship inside the wheel"),
+    # flit_core looks for the module before it builds anything, static metadata or not.
+    ("needs-sources-flit", "No file/folder found for module app"),
+])
+def test_backends_refused_need_the_sources(case, error, docker, index, tmp_path):
+    """Why DF003 does not use --only-deps for these backends: the project builds and installs
+    from the whole context, but --only-deps with pyproject.toml and the readme alone fails."""
+    ctx = PROJECTS / case
+    result = rewrite((ctx / "Dockerfile").read_bytes(), ctx / "Dockerfile", ctx, DF003)
+    assert "--only-deps" not in (result.patched or b"").decode()
+    tags = [f"dockfix-depsonly:{case}-whole", f"dockfix-depsonly:{case}-meta"]
+    whole = build(docker, ctx, ctx / "Dockerfile", tags[0], index)
+    meta_only = tmp_path / "meta.Dockerfile"
+    meta_only.write_text("FROM python:3.11-slim\nRUN pip install --upgrade pip\nWORKDIR /app\n"
+                         "COPY pyproject.toml README.md ./\nRUN pip install --only-deps .\n")
+    deps = build(docker, ctx, meta_only, tags[1], index)
+    try:
+        assert whole.ok, whole.log[-4000:]
+        # The whole project installs (read from the image: the build may come from the layer cache).
+        shown = docker.run("run", "--rm", "--network=none", whole.image, "python3", "-m", "pip", "show", "app", timeout=120)
+        assert shown.returncode == 0 and re.search(r"^Requires: click, itsdangerous$", shown.stdout, re.M), shown.stdout
+        assert not deps.ok and error in deps.log, deps.log[-4000:]
+    finally:
+        docker.remove_images(*(t for t, b in zip(tags, (whole, deps)) if b.image))

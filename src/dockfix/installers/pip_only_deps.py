@@ -7,18 +7,37 @@ and versions are those of the original install, and none of them is marked ``REQ
 are not named on the command line). A later ``pip install .`` finds them installed. It cannot be
 combined with ``-r``, ``--group``, ``--no-deps`` or the legacy resolver.
 
-Two things must be shown before DF003 writes it:
+Two things must be shown before DF003 writes it (and pip's build isolation must be on: with
+``--no-build-isolation`` or ``PIP_NO_BUILD_ISOLATION`` the backend is whichever the image holds):
 
 - ``pip_version_proof``: the pip that runs it is 26.2 or newer: an earlier ``pip install`` of
   ``pip`` in the same environment, pinned at or above 26.2, or an unpinned upgrade (``-U pip``)
   on an official ``python`` image whose Python (3.10 or newer) that pip supports, with no
   index or constraint option and no install in between that could change pip again.
 - ``metadata_files``: pip builds the project's metadata with the build backend before it knows
-  the dependencies, so the dependencies step needs every file the backend reads for it. Shown
-  only for setuptools (``setuptools.build_meta`` or no ``[build-system]``) with a static
-  ``[project]`` table (nothing ``dynamic``), no ``setup.py``/``setup.cfg`` and no
-  ``[tool.setuptools]`` table (an explicit package list fails without the package folders):
-  then it reads ``pyproject.toml``, the ``readme`` file and a ``license = {file = ...}``.
+  the dependencies, so the dependencies step needs every file the backend reads for it. Each
+  accepted backend was built for real with only those files (tests/integration/test_deps_only.py):
+
+  - setuptools (``setuptools.build_meta`` or no ``[build-system]``) with a static ``[project]``
+    table (nothing ``dynamic``), no ``setup.py``/``setup.cfg`` and no ``[tool.setuptools]``
+    table (an explicit package list fails without the package folders);
+  - poetry-core: ``prepare_metadata_for_build_wheel`` reads pyproject.toml (``[project]``, whose
+    dynamic fields come from ``[tool.poetry]``, or ``[tool.poetry]`` alone), the readme files and
+    a ``license = {file}``; the package folders (``packages``/``include``) are looked up lazily,
+    only when building (since poetry-core 1.8: older ones look for the folder when they start,
+    so the build requirement must give the newest, lower bounds only). A dependency on a local
+    path would need that folder: refused;
+  - pdm-backend: pyproject.toml, the readme and license files, and its build hooks, which
+    may change the metadata: plugins from other build requirements and the local
+    ``pdm_build.py`` (or ``[tool.pdm.build] custom-hook``), refused; a dynamic version only
+    when read from one file (``[tool.pdm.version] source = "file"``), which is copied too.
+
+  Each reads ``pyproject.toml``, the ``readme`` file(s) and a ``license = {file = ...}`` (they
+  fail when those are missing); ``license-files`` patterns are refused. Refused by proof:
+  hatchling exports no ``prepare_metadata_for_build_wheel`` when pip runs it (``hatchling/build.py``
+  checks ``PIP_BUILD_TRACKER``), so pip builds the whole wheel, which fails without the package
+  folder; flit_core's ``get_requires_for_build_wheel`` looks for the module ("No file/folder found
+  for module app") even when the metadata is static.
 """
 
 from __future__ import annotations
@@ -83,6 +102,10 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
     for name in _SOURCE_ENV:
         if name in st_install.vars:
             return None, f"{name} is set, so pip may come from elsewhere"
+    # Without build isolation the backend is whichever the image holds, not the newest release
+    # the build requirements allow: its metadata inputs are known only for the versions shown.
+    if target.option_values("--no-build-isolation") or "PIP_NO_BUILD_ISOLATION" in st_install.vars:
+        return None, "the install turns pip's build isolation off, so the build backend's version (and what it reads for the metadata) is not known"
 
     def decide(inv, idx: int) -> tuple[str | None, str] | None:
         """A verdict when ``inv`` may change pip, else None (keep walking back)."""
@@ -162,43 +185,183 @@ def _parent_stage(df, stage):
     return None
 
 
+# Backends whose metadata inputs dockfix knows (pyproject.toml's build-backend).
+_SETUPTOOLS = (None, "setuptools.build_meta")
+_POETRY = "poetry.core.masonry.api"
+_PDM = "pdm.backend"
+# Backends shown (by real builds) to need the package's own files to give pip the metadata.
+_NEEDS_SOURCES = {
+    "hatchling.build": "hatchling does not offer prepare_metadata_for_build_wheel under pip (it checks "
+                       "PIP_BUILD_TRACKER), so pip builds the whole wheel, which needs the package's files",
+    "flit_core.buildapi": "flit_core looks for the module's file or folder to build the metadata, also "
+                          "when the metadata is static",
+}
+# [project].dynamic fields poetry-core fills in from [tool.poetry] of the same pyproject.toml.
+_POETRY_DYNAMIC = {"version", "description", "readme", "dependencies", "optional-dependencies",
+                   "classifiers", "requires-python", "authors", "maintainers", "keywords", "urls",
+                   "scripts", "gui-scripts", "entry-points", "license"}
+
+
 def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
     """(context paths the backend reads to build the project's metadata, '') or (None, why)."""
     pyproject = posixpath.normpath(posixpath.join(proj, "pyproject.toml"))
     if not ctx.is_file(pyproject) or ctx.is_ignored(pyproject):
         return None, f"{pyproject} is not in the build context"
-    for other in ("setup.py", "setup.cfg"):
-        p = posixpath.normpath(posixpath.join(proj, other))
-        if ctx.exists(p) and not ctx.is_ignored(p):
-            return None, f"the project has {p}, which setuptools runs or reads to build the metadata"
     import tomllib  # only where a TOML file is read (start-up of a check)
 
     try:
         data = tomllib.loads(ctx.read_text(pyproject) or "")
     except tomllib.TOMLDecodeError:
         return None, f"{pyproject} is not valid TOML"
+    system = data.get("build-system")
+    backend = system.get("build-backend") if isinstance(system, dict) else None
+    tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
     project = data.get("project")
-    if not isinstance(project, dict):
-        return None, f"{pyproject} has no [project] table"
-    if project.get("dynamic"):
-        return None, f"{pyproject} has dynamic fields, which the build backend computes from other files"
-    backend = data.get("build-system", {}).get("build-backend") if isinstance(data.get("build-system"), dict) else None
-    if backend not in (None, "setuptools.build_meta"):
+    if backend in _NEEDS_SOURCES:
+        return None, f"{pyproject}: {_NEEDS_SOURCES[backend]}"
+    if backend in _SETUPTOOLS:
+        why = _setuptools_refusal(ctx, proj, pyproject, project, tool)
+    elif backend == _POETRY:
+        why = _poetry_refusal(pyproject, project, system, tool)
+    elif backend == _PDM:
+        why, version_file = _pdm_refusal(ctx, proj, pyproject, project, system, tool)
+    else:
         return None, f"the build backend {backend} is not one whose metadata inputs dockfix knows"
-    if "setuptools" in data.get("tool", {}):
-        return None, f"{pyproject} configures setuptools ([tool.setuptools]), which may need the package folders for the metadata"
-    if "license-files" in project:
-        return None, f"{pyproject} names license files by pattern"
-    files = [pyproject]
+    if why:
+        return None, why
+    files = [pyproject] + ([version_file] if backend == _PDM and version_file else [])
+    project = project if isinstance(project, dict) else {}
     for key in ("readme", "license"):
         value = project.get(key)
         name = value if key == "readme" and isinstance(value, str) else value.get("file") if isinstance(value, dict) else None
-        if name is None:
-            continue
-        if not isinstance(name, str):
-            return None, f"{pyproject}: {key} is not a file name"
-        path = posixpath.normpath(posixpath.join(proj, name))
-        if path.startswith("../") or not ctx.is_file(path) or ctx.is_ignored(path):
-            return None, f"{pyproject}: the {key} file {name} is not in the build context"
-        files.append(path)
+        names = [name] if name is not None else []
+        if key == "readme" and value is None and backend == _POETRY:
+            readme = tool["poetry"].get("readme") if isinstance(tool.get("poetry"), dict) else None
+            names = [readme] if isinstance(readme, str) else readme if isinstance(readme, list) else []
+        for name in names:
+            if not isinstance(name, str):
+                return None, f"{pyproject}: {key} is not a file name"
+            path = posixpath.normpath(posixpath.join(proj, name))
+            if path.startswith("../") or not ctx.is_file(path) or ctx.is_ignored(path):
+                return None, f"{pyproject}: the {key} file {name} is not in the build context"
+            if path not in files:
+                files.append(path)
     return files, ""
+
+
+def _backend_requirement(pyproject: str, system, name: str, others_allowed: bool) -> str:
+    """Why the build requirements may give a ``name`` older than the one proven ('' when they
+    cannot): ``name`` must be listed with lower bounds only (``>=``/``>``, no marker), so that pip's
+    isolated build gets the newest release (older poetry-core, before 1.8, looks for the package
+    folder to build the metadata). With ``others_allowed`` False, nothing else may be listed."""
+    requires = system.get("requires") if isinstance(system, dict) else None
+    found = False
+    for req in requires if isinstance(requires, list) else ["?"]:
+        m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*?)\s*", req) if isinstance(req, str) else None
+        if m and re.sub(r"[-_.]+", "-", m.group(1)).lower() == name:
+            if not re.fullmatch(r"(\s*>=?\s*[\w.*+!-]+\s*(,(?=\s*>)|$))*", m.group(2)):
+                return f"{pyproject}: the build requirement {req!r} may give an older {name} than the one whose metadata inputs are known"
+            found = True
+        elif not others_allowed:
+            return f"{pyproject}: the build requirement {req!r} may add a build hook that changes the metadata"
+    return "" if found else f"{pyproject}: the build requirements do not name {name}"
+
+
+def _local_requirement(requirements) -> str | None:
+    """The first PEP 508 requirement that names a local path (``x @ file:...``), else None."""
+    for req in requirements if isinstance(requirements, list) else ():
+        if isinstance(req, str) and re.search(r"@\s*(file:|\.|/)", req):
+            return req
+    return None
+
+
+def _project_refusal(pyproject: str, project, allowed_dynamic=frozenset()) -> str:
+    """Why the [project] table cannot be read as the metadata's whole input ('' when it can)."""
+    if not isinstance(project, dict):
+        return f"{pyproject} has no [project] table"
+    dynamic = project.get("dynamic") or []
+    if not isinstance(dynamic, list) or any(not isinstance(d, str) or d not in allowed_dynamic for d in dynamic):
+        return f"{pyproject} has dynamic fields, which the build backend computes from other files"
+    if "license-files" in project:
+        return f"{pyproject} names license files by pattern"
+    optional = project.get("optional-dependencies")
+    for reqs in [project.get("dependencies")] + (list(optional.values()) if isinstance(optional, dict) else []):
+        local = _local_requirement(reqs)
+        if local:
+            return f"{pyproject}: the dependency '{local}' is a local path the dependencies step would not have"
+    return ""
+
+
+def _setuptools_refusal(ctx, proj: str, pyproject: str, project, tool) -> str:
+    for other in ("setup.py", "setup.cfg"):
+        p = posixpath.normpath(posixpath.join(proj, other))
+        if ctx.exists(p) and not ctx.is_ignored(p):
+            return f"the project has {p}, which setuptools runs or reads to build the metadata"
+    why = _project_refusal(pyproject, project)
+    if why:
+        return why
+    if "setuptools" in tool:
+        return f"{pyproject} configures setuptools ([tool.setuptools]), which may need the package folders for the metadata"
+    return ""
+
+
+def _poetry_refusal(pyproject: str, project, system, tool) -> str:
+    """poetry-core's prepare_metadata_for_build_wheel reads pyproject.toml, the readme files and a
+    ``license = {file}``; the package folders (``packages``/``include``) only when building."""
+    poetry = tool.get("poetry")
+    poetry = poetry if isinstance(poetry, dict) else {}
+    if poetry.get("package-mode") is False:
+        return f"{pyproject} sets package-mode = false: the project is not a package"
+    why = _backend_requirement(pyproject, system, "poetry-core", others_allowed=True)
+    if why:
+        return why
+    if project is not None:
+        why = _project_refusal(pyproject, project, frozenset(_POETRY_DYNAMIC))
+        if why:
+            return why
+    elif not poetry:
+        return f"{pyproject} has neither a [project] nor a [tool.poetry] table"
+    elif "license-files" in poetry:
+        return f"{pyproject} names license files by pattern"
+    for table in ("dependencies", "dev-dependencies"):
+        deps = poetry.get(table)
+        for name, spec in (deps.items() if isinstance(deps, dict) else ()):
+            for one in spec if isinstance(spec, list) else [spec]:
+                if isinstance(one, dict) and ("path" in one or "file" in one):
+                    return f"{pyproject}: the dependency {name} is a local path the dependencies step would not have"
+    return ""
+
+
+def _pdm_version_file(ctx, proj: str, pyproject: str, project, tool) -> tuple[str | None, str]:
+    """pdm-backend's version hook with ``source = "file"`` (or a ``path`` alone) reads that one
+    file (a ``__version__ =``/``VERSION =`` line, or ``pattern``): (its context path, '');
+    (None, '') when the version is not dynamic; (None, why) for another source (scm, call...)."""
+    dynamic = project.get("dynamic") if isinstance(project, dict) else None
+    if not isinstance(dynamic, list) or "version" not in dynamic:
+        return None, ""
+    pdm = tool.get("pdm")
+    version = pdm.get("version") if isinstance(pdm, dict) else None
+    if not isinstance(version, dict) or version.get("source", "file") != "file" \
+            or set(version) - {"source", "path", "pattern"} or not isinstance(version.get("path"), str):
+        return None, f"{pyproject}: the version is dynamic and not read from a file ([tool.pdm.version] source = \"file\")"
+    path = posixpath.normpath(posixpath.join(proj, version["path"]))
+    if path.startswith("../") or not ctx.is_file(path) or ctx.is_ignored(path):
+        return None, f"{pyproject}: the version file {version['path']} is not in the build context"
+    return path, ""
+
+
+def _pdm_refusal(ctx, proj: str, pyproject: str, project, system, tool) -> tuple[str, str | None]:
+    """pdm-backend's prepare_metadata_for_build_wheel reads pyproject.toml, the readme and license
+    files, a version file, and runs build hooks: those of installed plugins and the local
+    ``pdm_build.py``. (why not, '') or ('', the version file or None)."""
+    version_file, why = _pdm_version_file(ctx, proj, pyproject, project, tool)
+    why = why or _project_refusal(pyproject, project, frozenset({"version"} if version_file else ()))
+    why = why or _backend_requirement(pyproject, system, "pdm-backend", others_allowed=False)
+    if why:
+        return why, None
+    build = tool.get("pdm", {}).get("build") if isinstance(tool.get("pdm"), dict) else None
+    hook = build.get("custom-hook", "pdm_build.py") if isinstance(build, dict) else "pdm_build.py"
+    path = posixpath.normpath(posixpath.join(proj, str(hook)))
+    if ctx.exists(path) and not ctx.is_ignored(path):
+        return f"the project has {path}, a pdm-backend build hook that may change the metadata", None
+    return "", version_file

@@ -172,6 +172,8 @@ def _already_split(facts, broad: BroadCopy, kind: str, marker: tuple[str, ...]) 
         for inv in facts.invocations(inst) or ():
             if _kind(inv) == kind and DEPS_ONLY_OPTIONS & {name for name, _, _ in inv.options}:
                 return True
+            if kind == "pip" and inv.tool == "pip" and inv.sub == "install" and inv.option_values("--only-deps"):
+                return True  # pip install --only-deps . (not a project install, so _kind is None)
     return False
 
 
@@ -274,7 +276,7 @@ def _pip_plan(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
         why_not = f"; --only-deps not used: {why_not}"
     deps = project_deps(facts.ctx, proj)
     if deps.dependencies is None:
-        raise Refuse(f"the project's dependencies are not known statically: {deps.reason}", install.lineno)
+        raise Refuse(f"the project's dependencies are not known statically: {deps.reason}{why_not}", install.lineno)
     unknown = [e for e in extras if e not in deps.optional]
     if extras and deps.optional_reason:
         raise Refuse(f"the extras are not known statically: {deps.optional_reason}", install.lineno)
