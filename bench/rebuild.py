@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from dockfix.api import fix_bytes
-from dockfix.verify import Docker, Index, VerifyError, build, simulate_code_change, strip_syntax
+from dockfix.cli.verify import Docker, Index, VerifyError, build, simulate_code_change, strip_syntax
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "app"

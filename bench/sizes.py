@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from dockfix.api import fix_bytes  # noqa: E402
-from dockfix.reader import read  # noqa: E402
+from dockfix.dockerfile.reader import read  # noqa: E402
 
 
 def env_lines(n: int, folder: Path) -> bytes:

@@ -36,7 +36,7 @@ BIN = Path(sys.executable).parent
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["NO_COLOR"] = "1"
 DOCKERFILE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
-LIBRARY = "import os, dockfix.api, dockfix.engine, dockfix.rules, dockfix.build.context, dockfix.config; os._exit(0)"
+LIBRARY = "import os, dockfix.api, dockfix.engine, dockfix.rules, dockfix.build.context, dockfix.targets.config; os._exit(0)"
 
 
 def timed(cmd, cwd) -> tuple[float, float]:
@@ -89,7 +89,7 @@ def imports(repeat: int, top: int = 14) -> None:
         (Path(tmp) / "Dockerfile").write_bytes(DOCKERFILE)
         (Path(tmp) / "requirements.txt").write_text("flask\n")
         runs: dict[str, list[int]] = {}
-        code = "import sys; sys.argv = ['dockfix', '--check', 'Dockerfile']; from dockfix.cli import main; main()"
+        code = "import sys; sys.argv = ['dockfix', '--check', 'Dockerfile']; from dockfix.cli.app import main; main()"
         for _ in range(repeat):
             p = subprocess.run([str(BIN / "python"), "-X", "importtime", "-c", code], cwd=tmp, env=ENV, capture_output=True, text=True)
             for line in p.stderr.splitlines():
@@ -121,7 +121,7 @@ def pool(sizes: list[int], repeat: int) -> None:
                 "serial": [dockfix, "--check", "--jobs", "1", "."],
                 "pool": [str(BIN / "python"), "-c",
                          f"import sys; import dockfix.runner as r; r.MIN_PARALLEL = 1; sys.argv = ['dockfix', '--check', '--jobs', '{cores}', '.']; "
-                         "from dockfix.cli import main; main()"],
+                         "from dockfix.cli.app import main; main()"],
             }
             got = interleaved(cases, repeat, tmp)
         (s, s_cpu), (p, p_cpu) = got["serial"], got["pool"]

@@ -7,7 +7,7 @@ Prints, in one run: dockfix --check over the shared corpus (when present) and ov
 of Dockerfiles (files per second, wall clock, discovery and process pool included) and hadolint's
 time on the same files (run the way it is fastest: many files per invocation), with the ratio; then,
 in this one process over the same files, the library call (``fix_bytes``) next to the parse-only
-floor (reading the bytes and ``dockfix.reader.read``) so that the distance to the limit is visible;
+floor (reading the bytes and ``dockfix.dockerfile.reader.read``) so that the distance to the limit is visible;
 then the median wall time of a single-file ``dockfix --check`` next to ``python -c pass``.
 Targets (issue 11): at least 25x hadolint's batched throughput; a single-file check at most 5x
 ``python -c pass``. hadolint is also timed one file per invocation (as per-file hooks and
@@ -90,7 +90,7 @@ def hadolint_files(files: list[Path]) -> float | None:
 
 def dockerfiles_in(path: Path) -> list[Path]:
     sys.path.insert(0, str(ROOT / "src"))
-    from dockfix.discover import find_dockerfiles
+    from dockfix.targets.discover import find_dockerfiles
 
     return [Path(f) for f in find_dockerfiles(str(path), use_config=False).files]
 
@@ -99,8 +99,8 @@ def in_process(files: list[Path]) -> tuple[float, float, float]:
     """Seconds for: reading the bytes; bytes + reader (the parse-only floor); bytes + fix_bytes."""
     sys.path.insert(0, str(ROOT / "src"))
     from dockfix.api import fix_bytes
-    from dockfix.model import ParseError
-    from dockfix.reader import read
+    from dockfix.dockerfile.model import ParseError
+    from dockfix.dockerfile.reader import read
 
     fix_bytes(files[0].read_bytes(), str(files[0]))  # imports and first-use costs out of the timing
     t0 = time.perf_counter()

@@ -23,8 +23,8 @@ import tempfile
 import time
 
 from dockfix.api import fix_bytes
-from dockfix.model import ParseError, Settings
-from dockfix.reader import _is_comment, read
+from dockfix.dockerfile.model import ParseError, Settings
+from dockfix.dockerfile.reader import _is_comment, read
 
 
 def comments(data: bytes) -> collections.Counter:
@@ -129,7 +129,7 @@ def main() -> int:
             violations.append(f"{name}: a second run changes the output")
         path.write_bytes(out)
         if shown < args.show_diffs:
-            from dockfix.writer import unified_diff
+            from dockfix.dockerfile.writer import unified_diff
 
             sys.stdout.write(unified_diff(name, data, out))
             shown += 1

@@ -12,7 +12,7 @@ below the COPY). Prints how many files have such a stage before dockfix and afte
 ``--list``, each remaining file with the DF001/DF003 refusal reasons dockfix gave for it.
 
 To compare two versions of dockfix, run the script with each on ``PYTHONPATH`` (the script uses
-only ``dockfix.api``, ``dockfix.reader``, ``dockfix.rules`` and ``dockfix.reorder``).
+only ``dockfix.api``, ``dockfix.dockerfile.reader``, ``dockfix.rules`` and ``dockfix.rules.reorder``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import sys
 
 from dockfix.api import fix_bytes
 from dockfix.build.context import BuildContext
-from dockfix.model import ParseError, Settings
-from dockfix.reader import read
+from dockfix.dockerfile.model import ParseError, Settings
+from dockfix.dockerfile.reader import read
 
 
 def _is_python_install(inv) -> bool:
@@ -36,7 +36,7 @@ def _is_python_install(inv) -> bool:
     if inv.tool in ("pip", "uv-pip") and inv.sub == "install" and any(n in ("--requirement",) for n, _, _ in inv.options):
         return True
     if inv.tool in ("pip", "uv-pip") and inv.sub == "install":
-        from dockfix.reorder import local_word
+        from dockfix.rules.reorder import local_word
 
         return any(local_word(w) for w in inv.args)
     return inv.tool == "setup.py" and inv.sub in ("install", "develop")
@@ -53,7 +53,7 @@ def copy_before_install(data: bytes, context: pathlib.Path) -> list[int]:
     that still needs the fix: an install of manifests, or a project install when no install ran
     before that COPY in the stage (a project install after a dependencies step is the fixed form)."""
     from dockfix.installers import is_manifest_install
-    from dockfix.reorder import broad_copy
+    from dockfix.rules.reorder import broad_copy
     from dockfix.rules import Facts
 
     try:

@@ -15,11 +15,13 @@ import argparse
 import json
 import pathlib
 
-from dockfix import commute, effects, reorder
-from dockfix.analysis import under
+from dockfix.rules.reorder import commute
+from dockfix.shell import effects
+from dockfix.rules import reorder
+from dockfix.build.state import under
 from dockfix.build.context import BuildContext
-from dockfix.model import ParseError, Settings
-from dockfix.reader import read
+from dockfix.dockerfile.model import ParseError, Settings
+from dockfix.dockerfile.reader import read
 from dockfix.rules import Facts
 
 INSTALLS = {"pip": {"install"}, "uv-pip": {"install", "sync"}, "pipenv": {"install", "sync"},

@@ -2,9 +2,10 @@
 
 import pytest
 
-from dockfix import analysis, reader
-from dockfix.analysis import states
-from dockfix.reader import read
+from dockfix.build import state as analysis
+from dockfix.dockerfile import reader
+from dockfix.build.state import states
+from dockfix.dockerfile.reader import read
 
 
 def test_a_stage_that_is_only_its_from_is_a_parent_like_any_other():

@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from dockfix.api import fix_bytes
-from dockfix.builders import clear_caches, refusal, repository_root, signals
-from dockfix.config import ConfigError, parse
-from dockfix.model import Settings
+from dockfix.build.builders import clear_caches, refusal, repository_root, signals
+from dockfix.targets.config import ConfigError, parse
+from dockfix.dockerfile.model import Settings
 
 NAIVE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n"
 APT = b"FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n"

@@ -150,7 +150,7 @@ def test_verify_is_reachable_from_the_console_script(project):
 
 
 def test_main_command_runs_in_process_and_returns_the_code(project, monkeypatch, capsys):
-    from dockfix.cli import main_command
+    from dockfix.cli.app import main_command
 
     monkeypatch.chdir(project)
     assert main_command(["--check", "Dockerfile"]) == 1

@@ -2,14 +2,14 @@
 
 import pytest
 
-from dockfix.config import Config, ConfigError, Overrides, find_config, load, settings_for
+from dockfix.targets.config import Config, ConfigError, Overrides, find_config, load, settings_for
 
 
 def write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     find_config.cache_clear()
-    from dockfix.config import config_in_dir
+    from dockfix.targets.config import config_in_dir
 
     config_in_dir.cache_clear()
     return path

@@ -4,8 +4,8 @@ it has never seen, the configuration can say (issue 10 item 14; issue 8 class C)
 import pytest
 
 from dockfix.api import fix_bytes
-from dockfix.config import ConfigError, Overrides, parse
-from dockfix.model import Settings
+from dockfix.targets.config import ConfigError, Overrides, parse
+from dockfix.dockerfile.model import Settings
 
 PIP = b"FROM ghcr.io/acme/python:3.12-slim\nWORKDIR /app\nRUN pip install flask\n"
 APT = b"FROM ghcr.io/acme/python:3.12\nRUN apt-get update && apt-get install -y gcc\n"

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from _repos import NAIVE, TREE, make_tree
-from dockfix.discover import expand_paths, find_dockerfiles, is_dockerfile_name
+from dockfix.targets.discover import expand_paths, find_dockerfiles, is_dockerfile_name
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dockfix.report import PSEUDO_RULES
+from dockfix.cli.report import PSEUDO_RULES
 from dockfix.rules import ALL_RULES, page
 
 from _paths import FIXTURES

@@ -1,12 +1,15 @@
-"""Tests for dockfix.effects: what shell commands read and write, and commutation with a broad COPY."""
+"""Tests for dockfix.shell.effects: what shell commands read and write, and commutation with a broad COPY."""
 
 from __future__ import annotations
 
 import pytest
 
-from dockfix import analysis, commute, effects, reader
+from dockfix.build import state as analysis
+from dockfix.rules.reorder import commute
+from dockfix.shell import effects
+from dockfix.dockerfile import reader
 from dockfix.build.context import BuildContext
-from dockfix.effect_types import Access
+from dockfix.shell.effect_types import Access
 from dockfix.shell.invocation import invocations
 
 
@@ -195,7 +198,7 @@ def test_imports_without_names_refuse():
 
 
 def effects_account_files():
-    from dockfix.commands_system import ACCOUNT_FILES
+    from dockfix.shell.commands_system import ACCOUNT_FILES
 
     return [*ACCOUNT_FILES, *(f + "-" for f in ACCOUNT_FILES), "/etc/.pwd.lock", "/var/log/lastlog", "/var/log/faillog"]
 

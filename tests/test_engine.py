@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dockfix.api import fix_bytes
 from dockfix.engine import VerifyError, apply_edits, verify
-from dockfix.model import Edit, Expect, Fix, Settings
-from dockfix.reader import read
+from dockfix.dockerfile.model import Edit, Expect, Fix, Settings
+from dockfix.dockerfile.reader import read
 
 BASE = b"FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
 

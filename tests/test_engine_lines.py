@@ -2,10 +2,10 @@
 
 import random
 
-from dockfix.analysis import Snapshot, states
+from dockfix.build.state import Snapshot, states
 from dockfix.engine import LineMap
-from dockfix.model import Edit, Fix, Skip
-from dockfix.reader import read, split_lines
+from dockfix.dockerfile.model import Edit, Fix, Skip
+from dockfix.dockerfile.reader import read, split_lines
 
 
 def test_a_kept_line_keeps_its_number_through_an_insertion_above():

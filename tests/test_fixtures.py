@@ -16,8 +16,8 @@ import tomllib
 import pytest
 
 from dockfix.api import fix_bytes
-from dockfix.model import Settings
-from dockfix.reader import read
+from dockfix.dockerfile.model import Settings
+from dockfix.dockerfile.reader import read
 
 from _paths import fixture_cases
 

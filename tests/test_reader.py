@@ -11,8 +11,8 @@ import pathlib
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from dockfix.model import ParseError
-from dockfix.reader import read
+from dockfix.dockerfile.model import ParseError
+from dockfix.dockerfile.reader import read
 
 from _paths import FIXTURES, SHARED
 

@@ -3,12 +3,12 @@ configuration search path per installer."""
 
 import pytest
 
-from dockfix.analysis import may_touch, symbolic_head
+from dockfix.build.state import may_touch, symbolic_head
 from dockfix.build.context import BuildContext
 from dockfix.installers.config import UNKNOWN, command_env, config_files
-from dockfix.model import Settings
-from dockfix.reader import read
-from dockfix.reorder import Refuse
+from dockfix.dockerfile.model import Settings
+from dockfix.dockerfile.reader import read
+from dockfix.rules.reorder import Refuse
 from dockfix.rules import Facts
 
 
@@ -97,8 +97,8 @@ def test_uv_no_config_keeps_only_the_named_file(tmp_path):
     ("ARG D=/app\nWORKDIR $D\nCOPY . /app", False),  # an ARG may be overridden
 ])
 def test_dest_exists_before(tmp_path, lines, exists):
-    from dockfix.reorder.base import broad_copy
-    from dockfix.reorder.steps import dest_exists_before
+    from dockfix.rules.reorder.base import broad_copy
+    from dockfix.rules.reorder.steps import dest_exists_before
 
     facts = _facts(tmp_path, f"FROM python:3.11\n{lines}\nRUN echo\n")
     k = len(facts.df.instructions) - 1
@@ -109,8 +109,8 @@ def test_dest_exists_before(tmp_path, lines, exists):
 
 def test_step_home_of_unknown_user_is_unknown(tmp_path):
     """A base image that runs as a non-root user whose home is not known: '~' is no known folder, so a write there may be anywhere."""
-    from dockfix.reorder.base import broad_copy
-    from dockfix.reorder.steps import step_meets_copy
+    from dockfix.rules.reorder.base import broad_copy
+    from dockfix.rules.reorder.steps import step_meets_copy
 
     (tmp_path / "app.py").write_text("")
     facts = _facts(tmp_path, "FROM bitnami/python:3.11\nWORKDIR /app\nCOPY . .\nRUN mkdir -p ~/cache\n")

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from _paths import ROOT, fixture_cases
-from dockfix.report import reason_template
+from dockfix.cli.report import reason_template
 
 NAIVE = b"FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n"
 APT = b"FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"  # DF004: unsafe only
@@ -183,10 +183,10 @@ def test_github_annotations(tmp_path):
 
 
 def test_github_escapes_properties_and_data():
-    from dockfix.model import FileResult, Skip
+    from dockfix.dockerfile.model import FileResult, Skip
 
     r = FileResult("dir,x/a:b.Dockerfile", "skipped", skips=[Skip("DF002", "cache-mount", "50% of\nit", 2)])
-    from dockfix.report import to_github
+    from dockfix.cli.report import to_github
 
     assert to_github([r], [], write=False) == (
         "::notice file=dir%2Cx/a%3Ab.Dockerfile,line=2,title=dockfix DF002 (cache-mount)::DF002 left alone: 50%25 of%0Ait\n")
@@ -255,8 +255,8 @@ def test_reports_name_the_package_version(tmp_path):
 
 
 def test_unsafe_fix_dropped_under_unsafe_fixes_is_not_called_available():
-    from dockfix.model import Applicability, Fix, FileResult
-    from dockfix.report import _fixes, statistics_doc
+    from dockfix.dockerfile.model import Applicability, Fix, FileResult
+    from dockfix.cli.report import _fixes, statistics_doc
 
     unsafe = Fix("DF004", "apt-cache-mount", "add the apt cache mounts", 2, (), Applicability.UNSAFE)
     asked = FileResult("Dockerfile", "unchanged", unapplied=[unsafe], unsafe_fixes_available=0)

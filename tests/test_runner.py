@@ -7,7 +7,7 @@ import pytest
 
 from _repos import EXPECTED_CHANGES, FIXED, NAIVE, changed_files, make_tree, snapshot
 from dockfix import runner
-from dockfix.config import Overrides
+from dockfix.targets.config import Overrides
 from dockfix.runner import Target, process, run_paths
 
 

@@ -4,9 +4,9 @@ import pytest
 
 from _repos import NAIVE
 from dockfix.api import fix_bytes
-from dockfix.model import Settings
-from dockfix.reader import read
-from dockfix.suppress import read_suppressions
+from dockfix.dockerfile.model import Settings
+from dockfix.dockerfile.reader import read
+from dockfix.dockerfile.suppress import read_suppressions
 
 RULES = ("DF001", "DF002")
 

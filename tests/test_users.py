@@ -2,7 +2,7 @@
 
 import pytest
 
-from dockfix.users import ROOT, is_debian, known_image
+from dockfix.build.users import ROOT, is_debian, known_image
 
 
 @pytest.mark.parametrize(
@@ -68,9 +68,9 @@ def _fixture_dockerfiles():
 def test_last_user_is_the_last_user_of_the_stage_chain():
     """``_last_user`` (per-stage memo, no chain built) agrees with a scan of ``chain`` on every
     instruction of every fixture and of a file whose stages chain through USERs."""
-    from dockfix.model import ParseError
-    from dockfix.reader import read
-    from dockfix.users import _last_user, chain
+    from dockfix.dockerfile.model import ParseError
+    from dockfix.dockerfile.reader import read
+    from dockfix.build.users import _last_user, chain
 
     texts = [p.read_bytes() for p in _fixture_dockerfiles()]
     texts.append(

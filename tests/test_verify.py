@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from dockfix.verify import is_ignored, parse_progress, simulate_code_change, strip_syntax, verify_main
+from dockfix.cli.verify import is_ignored, parse_progress, simulate_code_change, strip_syntax, verify_main
 
 PROGRESS = """\
 #1 [internal] load build definition from original.Dockerfile
@@ -160,10 +160,10 @@ def clients(tmp_path, *scripts):
 
 
 def test_a_client_without_buildx_is_passed_over_for_one_with_buildkit(tmp_path, monkeypatch):
-    from dockfix.verify import Docker
+    from dockfix.cli.verify import Docker
 
     monkeypatch.delenv("DOCKFIX_DOCKER", raising=False)
-    monkeypatch.setattr("dockfix.buildkit.WELL_KNOWN", ())
+    monkeypatch.setattr("dockfix.cli.buildkit.WELL_KNOWN", ())
     monkeypatch.setenv("PATH", clients(tmp_path, NO_BUILDX, WORKING))
     d = Docker.detect()
     assert d.exe == str(tmp_path / "bin1" / "docker")
@@ -172,10 +172,10 @@ def test_a_client_without_buildx_is_passed_over_for_one_with_buildkit(tmp_path, 
 
 
 def test_no_client_with_buildkit_says_which_were_tried_and_what_to_do(tmp_path, monkeypatch):
-    from dockfix.verify import Docker, VerifyError
+    from dockfix.cli.verify import Docker, VerifyError
 
     monkeypatch.delenv("DOCKFIX_DOCKER", raising=False)
-    monkeypatch.setattr("dockfix.buildkit.WELL_KNOWN", ())
+    monkeypatch.setattr("dockfix.cli.buildkit.WELL_KNOWN", ())
     monkeypatch.setenv("PATH", clients(tmp_path, NO_BUILDX, LEGACY))
     with pytest.raises(VerifyError) as e:
         Docker.detect()
@@ -222,7 +222,7 @@ def test_missing_dockerfile_exits_2(tmp_path, capsys):
 
 
 def test_cli_help_and_usage_errors(capsys):
-    from dockfix.verify import cli
+    from dockfix.cli.verify import cli
 
     assert cli(["--help"]) == 0
     assert "usage: dockfix verify" in capsys.readouterr().out

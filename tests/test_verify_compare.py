@@ -1,7 +1,7 @@
 """The image comparison of ``dockfix verify`` (no Docker needed): cache folders' contents are
 ignored, the folders and their parents are not."""
 
-from dockfix.verify import CACHE_FOLDERS, Entry, compare_trees
+from dockfix.cli.verify import CACHE_FOLDERS, Entry, compare_trees
 
 
 def d(uid=0, mode=0o755):

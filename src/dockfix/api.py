@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .model import FileResult, ParseError, Settings, Skip
+from .dockerfile.model import FileResult, ParseError, Settings, Skip
 
 MAX_SIZE = 4 * 1024 * 1024
 
@@ -24,7 +24,7 @@ def fix_bytes(
     """Plan and apply every fix to one Dockerfile's bytes. ``context`` defaults to its folder."""
     from .build.context import BuildContext
     from .engine import EngineLimit, fix_dockerfile
-    from .reader import check_instructions, read
+    from .dockerfile.reader import check_instructions, read
 
     settings = settings or Settings()
     if context is None:
@@ -95,7 +95,7 @@ def fix_file(path: str, context: str | os.PathLike | None = None, settings: Sett
 
 def write_result(result: FileResult) -> None:
     """Write a changed result back to its file, atomically, keeping the file's mode."""
-    from .writer import write_atomic
+    from .dockerfile.writer import write_atomic
 
     if result.outcome == "changed" and result.path != "-":
         write_atomic(result.path, result.patched)
@@ -128,7 +128,7 @@ def _check_first_stage(df) -> None:
 
 
 def _dockerfile_name(path: str) -> bool:
-    from .discover import is_dockerfile_name
+    from .targets.discover import is_dockerfile_name
 
     return path == "-" or is_dockerfile_name(os.path.basename(path))
 

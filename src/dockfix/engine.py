@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .build.context import BuildContext
-from .edits import expect_of
-from .model import Applicability, Dockerfile, Edit, Expect, Fix, ParseError, Settings, Skip
-from .reader import _is_comment, _trim_newline, read
+from .dockerfile.edits import expect_of
+from .dockerfile.model import Applicability, Dockerfile, Edit, Expect, Fix, ParseError, Settings, Skip
+from .dockerfile.reader import _is_comment, _trim_newline, read
 
 # A safety net against a rule that never settles, not a cap on real work: a file may take up to
 # MAX_PASSES passes plus one per rule and instruction (no rule fixes one instruction twice).
@@ -184,7 +184,7 @@ def _check_time(deadline: float | None) -> None:
 
 def _worded(finding):
     """The finding with symbolic paths of the analysis written as people write them."""
-    from .analysis import shown
+    from .build.state import shown
 
     if isinstance(finding, Skip):
         reason = shown(finding.reason)
@@ -315,7 +315,7 @@ def fix_dockerfile(
     fixes do not settle or the file takes longer than ``budget`` seconds (default TIME_BUDGET).
     ``batch=False`` applies one fix per pass (the reference the batching is tested against)."""
     from .rules import ALL_RULES, BY_CODE
-    from .suppress import read_suppressions
+    from .dockerfile.suppress import read_suppressions
 
     deadline = time.process_time() + (TIME_BUDGET if budget is None else budget)
     applied: list[Fix] = []

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, NamedTuple
 
-from .config import ConfigError, Overrides, settings_for
-from .model import FileResult, Settings, Skip
+from .targets.config import ConfigError, Overrides, settings_for
+from .dockerfile.model import FileResult, Settings, Skip
 
 # A pool costs ~70 ms to start and ~25% more CPU per file (each worker warms its own caches);
 # with ~2-3 ms a file it pays from about 60 files when two cores are free (bench/startup.py).
@@ -110,7 +110,7 @@ def plan_paths(
 
     ``force_exclude`` applies the excludes to files named explicitly too.
     """
-    from .discover import expand_paths
+    from .targets.discover import expand_paths
 
     overrides = overrides or Overrides()
     found = expand_paths(list(paths), tuple(exclude), use_config=use_config, allow_empty=allow_empty, force_exclude=force_exclude)
@@ -132,7 +132,7 @@ def plan_paths(
             targets.append(Target(path, settings, (context,), "cli", error, config))
             continue
         if index is None:
-            from .compose import ComposeIndex
+            from .targets.compose import ComposeIndex
 
             index = ComposeIndex(found.compose_files)
         declared = index.contexts(path)
@@ -147,7 +147,7 @@ def plan_paths(
 
 def config_path(path: str) -> str | None:
     """The configuration file that governs the Dockerfile ``path`` (``-``: the working directory)."""
-    from .config import find_config
+    from .targets.config import find_config
 
     directory = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
     cfg = find_config(directory)
@@ -250,7 +250,7 @@ def run_targets(
 
 
 def _run_serial(targets, write, results, done) -> list[FileResult]:
-    from .writer import signals_deferred
+    from .dockerfile.writer import signals_deferred
 
     try:
         for t in targets:
@@ -317,7 +317,7 @@ def _run_pool(targets, write, jobs, keep_text, results, done) -> list[FileResult
     from concurrent.futures.process import BrokenProcessPool
 
     from . import api, engine, rules  # noqa: F401  (imported once here, inherited by forked workers)
-    from .writer import signals_deferred
+    from .dockerfile.writer import signals_deferred
 
     if _meets_setup_py(targets):
         from .project import setup_py  # noqa: F401  (libcst: ~0.15-0.3 s to import, once rather than per worker)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from dockfix.verify import Docker, Index, VerifyError
+from dockfix.cli.verify import Docker, Index, VerifyError
 
 HINT = "start the lab: scripts/buildlab/setup.sh && . /tmp/dockfix-buildlab/env.sh"
 

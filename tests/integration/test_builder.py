@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from dockfix.api import fix_bytes
-from dockfix.builders import signals
-from dockfix.model import Settings
-from dockfix.verify import compare_images
+from dockfix.build.builders import signals
+from dockfix.dockerfile.model import Settings
+from dockfix.cli.verify import compare_images
 
 pytestmark = pytest.mark.integration
 

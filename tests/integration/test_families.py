@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dockfix.model import Settings
-from dockfix.verify import build, verify_file
+from dockfix.dockerfile.model import Settings
+from dockfix.cli.verify import build, verify_file
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from dockfix.api import fix_bytes
-from dockfix.model import Settings
-from dockfix.verify import verify_file
+from dockfix.dockerfile.model import Settings
+from dockfix.cli.verify import verify_file
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dockfix.model import Settings
-from dockfix.verify import build, compare_images, rewrite
+from dockfix.dockerfile.model import Settings
+from dockfix.cli.verify import build, compare_images, rewrite
 
 pytestmark = pytest.mark.integration
 

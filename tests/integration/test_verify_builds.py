@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dockfix.verify import verify_file
+from dockfix.cli.verify import verify_file
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from ..analysis import join, relative, symbolic_head
+from ..build.state import join, relative, symbolic_head
 from ..shell.nodes import Invocation
 from .profile import Reads
 from .refuse import Refuse
@@ -50,8 +50,8 @@ def reads_of(tool: str) -> Reads | None:
 
 def command_env(facts, inst, invs: list[Invocation], n: int):
     """``get(name)`` -> str, None (unset) or UNKNOWN, as command ``invs[n]`` of the RUN sees it."""
-    from ..users import UNKNOWN as STATE_UNKNOWN
-    from ..users import env as state_env
+    from ..build.users import UNKNOWN as STATE_UNKNOWN
+    from ..build.users import env as state_env
 
     set_here: dict[str, object] = {}
 
@@ -105,7 +105,7 @@ def home_dir(facts, inst, get) -> str | None:
     account's home; None when not one absolute path."""
     home = get("HOME")
     if home is None:
-        from ..users import who
+        from ..build.users import who
 
         account = who(facts, inst)
         home = account.home if not isinstance(account, str) else None
@@ -216,8 +216,8 @@ def config_copies(facts, broad, inst, inv: Invocation, get, starts: list[str]) -
     """(context path, image path) of the configuration files ``inv`` may read that the broad COPY
     (``reorder.BroadCopy``) puts into the image; they are copied with the manifests. Refuse when
     one cannot be copied (a folder, a value naming a local path, a place dockfix cannot map)."""
-    from ..context_scan import files_named
-    from ..context_scan import symlink_on
+    from ..build.context_scan import files_named
+    from ..build.context_scan import symlink_on
 
     ctx = facts.ctx
     out: list[tuple[str, str]] = []

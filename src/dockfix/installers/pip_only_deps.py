@@ -45,7 +45,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..analysis import env_pairs
+from ..build.state import env_pairs
 
 ONLY_DEPS_SINCE = (26, 2)
 PIP_REQUIRES_PYTHON = (3, 10)  # pip 26.x: Requires-Python >=3.10 (older Pythons get an older pip)

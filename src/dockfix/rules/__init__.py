@@ -1,7 +1,7 @@
 """The rules. Each module has CODE, NAME, SUMMARY and ``check(facts) -> list[Fix | Skip]``.
 
 A rule is a pure function of the parsed file and its build context: it returns fixes (edits
-built with ``dockfix.edits``) and skips (reasons with a line), and never touches text or disk.
+built with ``dockfix.dockerfile.edits``) and skips (reasons with a line), and never touches text or disk.
 ALL_RULES is the one explicit, ordered list; ``dockfix --explain CODE`` prints docs/rules/CODE.md.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 
-from ..analysis import State, states
+from ..build.state import State, states
 from ..build.context import BuildContext
-from ..model import Dockerfile, Instruction, Settings
+from ..dockerfile.model import Dockerfile, Instruction, Settings
 from ..shell.nodes import Invocation
 from ..shell.invocation import invocations
 
@@ -67,7 +67,7 @@ class Facts:
     @cached_property
     def builder_refusal(self) -> tuple[str | None, bool]:
         """(why the builder cannot take a cache mount, whether the user's setting says so)."""
-        from ..builders import refusal
+        from ..build.builders import refusal
 
         return refusal(self.settings.builder, self.df.path, self.ctx.root)
 

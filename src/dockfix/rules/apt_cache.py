@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import under
-from ..edits import comment_block_start, lines_text
+from ..build.state import under
+from ..dockerfile.edits import comment_block_start, lines_text
 from ..installers import apt
-from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
+from ..dockerfile.model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell.nodes import Invocation
-from ..users import chain, describe, is_debian, who
+from ..build.users import chain, describe, is_debian, who
 from .mounts import (
     Removals,
     add_mounts_edit,

@@ -15,12 +15,12 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 
-from ..analysis import copy_parts, join, under
+from ..build.state import copy_parts, join, under
 from ..installers import CACHES, USES
-from ..model import Instruction
-from ..reorder.base import ACCOUNT_COMMANDS, HARMLESS, PATH_COMMANDS, SYSTEM_TOOLS
-from ..reorder.steps import paths_touch
-from ..users import UNKNOWN, Account, chain, env, known_image, who
+from ..dockerfile.model import Instruction
+from .reorder.base import ACCOUNT_COMMANDS, HARMLESS, PATH_COMMANDS, SYSTEM_TOOLS
+from .reorder.steps import paths_touch
+from ..build.users import UNKNOWN, Account, chain, env, known_image, who
 
 GLOB = set("*?[")
 

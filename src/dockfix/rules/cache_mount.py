@@ -6,7 +6,7 @@ poetry ``~/.cache/pypoetry/{cache,artifacts}`` (``POETRY_CACHE_DIR``; only the d
 folder, ``profile.Cache.mount``, unless the RUN deletes the whole folder), pipenv ``~/.cache/pipenv`` (``PIPENV_CACHE_DIR``)
 and pip's, pdm ``~/.cache/pdm`` (``PDM_CACHE_DIR``), conda/mamba/micromamba ``<root prefix>/pkgs``
 (``CONDA_PKGS_DIRS``, ``MAMBA_ROOT_PREFIX``); ``~/.cache`` is ``$XDG_CACHE_HOME`` when set, ``~`` is
-``$HOME`` or the home of the user that runs the RUN (``dockfix.users``), whose uid/gid go on the mount;
+``$HOME`` or the home of the user that runs the RUN (``dockfix.build.users``), whose uid/gid go on the mount;
 a non-root user makes the folder first (``cache_checks.home_mkdir``). Only on base images dockfix knows.
 Settings that would keep run-time files in the cache (uv symlink mode, pdm's install cache, poetry's
 virtualenvs.path) refuse, and so does a removal whose folder lower layers may have filled
@@ -26,13 +26,13 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import _VAR, env_pairs, under
-from ..edits import comment_block_start, delete_expect, lines_text, remove_instruction, rewrite_instruction, word_span
+from ..build.state import _VAR, env_pairs, under
+from ..dockerfile.edits import comment_block_start, delete_expect, lines_text, remove_instruction, rewrite_instruction, word_span
 from ..installers import CACHES, USES
-from ..model import Applicability, Edit, Expect, Fix, Instruction, Skip
+from ..dockerfile.model import Applicability, Edit, Expect, Fix, Instruction, Skip
 from ..shell.nodes import Invocation
 from ..shell.script import split_commands
-from ..users import UNKNOWN, Account, chain, describe, env, known_image, who
+from ..build.users import UNKNOWN, Account, chain, describe, env, known_image, who
 from .cache_checks import home_mkdir, lower_layers_refusal, same_run_refusal, setting_refusal
 from .mounts import (
     Removals,

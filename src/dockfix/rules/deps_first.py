@@ -9,7 +9,7 @@ install reads are copied right before it: requirements files and everything they
 (``pip install -r``, ``pip-sync``, ``uv pip install -r``, ``uv pip sync``), ``Pipfile`` and
 ``Pipfile.lock`` (``pipenv install``/``sync``), a conda environment file and the requirements
 files of its ``pip:`` section (``conda``/``mamba``/``micromamba env create -f``, ``install -f``).
-The move is made only when it provably yields the same image (design.md §5, ``dockfix.reorder``);
+The move is made only when it provably yields the same image (design.md §5, ``dockfix.rules.reorder``);
 otherwise the rule explains, with the line, why it left the file alone.
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..analysis import relative
-from ..edits import (
+from ..build.state import relative
+from ..dockerfile.edits import (
     block,
     newline_at,
     rewrite_instruction,
@@ -30,8 +30,8 @@ from ..edits import (
     remove_block,
 )
 from ..installers import expand, is_manifest_install, manifest_reads
-from ..model import Edit, Expect, Fix, Instruction
-from ..reorder import (
+from ..dockerfile.model import Edit, Expect, Fix, Instruction
+from .reorder import (
     absolute_copy,
     first_dest_workdir,
     BroadCopy,
@@ -106,7 +106,7 @@ def _split_point(facts, install: Instruction, invs: list[Invocation]) -> tuple[i
 def _by_name_pip(inv: Invocation) -> bool:
     """``pip install`` of packages named by requirement specifiers only (``pip install -U pip``):
     no file, folder or URL of a file among its arguments, no option naming a file it reads."""
-    from ..reorder import local_word
+    from .reorder import local_word
 
     return (inv.tool == "pip" and inv.sub == "install" and not inv.unknown and bool(inv.args)
             and not any(local_word(w) for w in inv.args)

@@ -10,7 +10,7 @@ An install of the project itself (``poetry install``, ``uv sync``, ``pdm install
 application, so it stays after the broad COPY. Right before that COPY the rule inserts a COPY of
 the manifests and the same command asking for the dependencies only; the broad COPY moves down to
 just before the install when other instructions stood between them, so the new step runs in the
-same state as the install. Every check of DF001 applies (``dockfix.reorder``).
+same state as the install. Every check of DF001 applies (``dockfix.rules.reorder``).
 
 For ``pip install .`` the dependencies come from ``project.project_deps`` (read statically):
 requirements files the project reads are copied and installed with ``-r`` (safe); a literal list
@@ -23,8 +23,8 @@ import posixpath
 import re
 import shlex
 
-from ..analysis import join, relative
-from ..edits import (
+from ..build.state import join, relative
+from ..dockerfile.edits import (
     block,
     comment_block_start,
     expect_of,
@@ -33,8 +33,8 @@ from ..edits import (
     remove_block,
 )
 from ..installers import PROJECT_VENV, Manifest, deps_only, expand, project_install
-from ..model import Applicability, Edit, Expect, Fix, Instruction
-from ..reorder import (
+from ..dockerfile.model import Applicability, Edit, Expect, Fix, Instruction
+from .reorder import (
     BroadCopy,
     Refuse,
     check_move_down,

@@ -8,11 +8,11 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import under
-from ..edits import delete_expect, logical_to_physical, rewrite_instruction, word_span
-from ..model import Edit, Instruction
+from ..build.state import under
+from ..dockerfile.edits import delete_expect, logical_to_physical, rewrite_instruction, word_span
+from ..dockerfile.model import Edit, Instruction
 from ..shell.nodes import Invocation
-from ..users import Account, expand
+from ..build.users import Account, expand
 
 SYNTAX_LINE = "# syntax=docker/dockerfile:1"
 POSIX_SHELLS = re.compile(r"^(/usr)?/bin/(sh|bash|dash|ash)$")

@@ -9,7 +9,7 @@ the file system. In one folder ``.dockfix.toml`` (top-level keys) comes before `
     unsafe-fixes = false      # also apply fixes marked unsafe
     add-syntax = false        # add "# syntax=docker/dockerfile:1" where a cache mount is added
     exclude = ["legacy/"]     # gitignore-style patterns, relative to the configuration's folder
-    builder = "auto"          # auto | buildkit | legacy | kaniko | buildah (dockfix.builders; auto:
+    builder = "auto"          # auto | buildkit | legacy | kaniko | buildah (dockfix.build.builders; auto:
                               # BuildKit unless the repository's CI files show another builder)
     root-images = ["ghcr.io/acme/python"]    # base images (reference prefixes) that run as root,
                                              # HOME=/root, no cache variables (DF002, DF004)
@@ -25,7 +25,7 @@ import functools
 import os
 from dataclasses import dataclass
 
-from .model import Settings
+from ..dockerfile.model import Settings
 
 CONFIG_NAMES = (".dockfix.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "unsafe-fixes", "add-syntax", "exclude", "builder", "root-images", "debian-images")
@@ -82,7 +82,7 @@ def _first(*values):
 
 def builder_name(value, where: str) -> str:
     """A valid ``builder`` setting (case-insensitive), or ConfigError naming ``where``."""
-    from .builders import BUILDERS
+    from ..build.builders import BUILDERS
 
     if not isinstance(value, str) or value.strip().lower() not in BUILDERS:
         raise ConfigError(f"{where}: builder must be one of {', '.join(BUILDERS)}")
@@ -97,7 +97,7 @@ def option_codes(values: list[str] | None) -> frozenset[str] | None:
 
 
 def unknown_codes(codes) -> list[str]:
-    from .rules import BY_CODE
+    from ..rules import BY_CODE
 
     return sorted(c for c in codes if c not in BY_CODE)
 
@@ -209,7 +209,7 @@ def settings_for(path: str, overrides: Overrides, use_config: bool = True) -> Se
 def resolved(path: str, overrides: Overrides, use_config: bool = True, exclude: tuple[str, ...] = ()) -> dict:
     """The settings dockfix uses for ``path`` (a Dockerfile, a folder, or ``-``), where each value
     came from ("command line", the configuration file, or "default"), for ``--show-settings``."""
-    from .rules import BY_CODE
+    from ..rules import BY_CODE
 
     if path == "-":
         directory = os.getcwd()

@@ -35,8 +35,8 @@ IGNORED = (
 def _cache_folders() -> tuple[str, ...]:
     """The folders a cache mount may hide: each installer's pure download caches (its profile's
     ``mount`` subfolders under ``~/.cache/<name>``, in any home) and conda's package cache."""
-    from .installers import CACHES
-    from .users import KNOWN_IMAGES
+    from ..installers import CACHES
+    from ..build.users import KNOWN_IMAGES
 
     out = []
     for cache in CACHES.values():

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .analysis import State, join
-from .shell.nodes import Invocation, Word
+from ..build.state import State, join
+from .nodes import Invocation, Word
 
 STANDARD_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 SHELL_SET = {"PWD", "OLDPWD", "IFS", "RANDOM", "LINENO", "SECONDS", "UID", "EUID", "PPID", "OPTIND", "OPTARG"}

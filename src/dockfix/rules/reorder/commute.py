@@ -44,10 +44,10 @@ import posixpath
 import sys
 from collections.abc import Callable, Iterable
 
-from .analysis import State, relative, under
-from .effect_types import Access, Effect
-from .effects import run_effects
-from .shell.nodes import Invocation
+from ...build.state import State, relative, under
+from ...shell.effect_types import Access, Effect
+from ...shell.effects import run_effects
+from ...shell.nodes import Invocation
 
 # Directories that OS packages own; a COPY into or above one of them meets every package install.
 PACKAGE_ROOTS = (

@@ -6,10 +6,10 @@ import posixpath
 import re
 from dataclasses import dataclass, replace
 
-from ..analysis import copy_parts, join, may_touch, relative
-from ..installers.refuse import Refuse  # noqa: F401  (re-exported: the rules import it from here)
-from ..model import Instruction, Skip
-from ..shell.nodes import Invocation
+from ...build.state import copy_parts, join, may_touch, relative
+from ...installers.refuse import Refuse  # noqa: F401  (re-exported: the rules import it from here)
+from ...dockerfile.model import Instruction, Skip
+from ...shell.nodes import Invocation
 
 BROAD_SOURCES = {".", "./", "./.", "*", "./*"}
 CARRIED_FLAGS = ("--chown", "--chmod")
@@ -116,7 +116,7 @@ def subshell_invocations(facts, inst: Instruction) -> list[Invocation] | None:
     (the exit status is that of the last command either way; variables and ``cd`` vanish with
     the RUN either way). Taken only when the text inside the parentheses parses on its own into as
     many commands as the whole (so the parentheses are one pair around everything)."""
-    from ..shell.invocation import invocations
+    from ...shell.invocation import invocations
 
     s = facts.script(inst)
     if not s:
@@ -156,7 +156,7 @@ def known_path(facts, install: Instruction, invs: list[Invocation], n: int, path
     unquoted or double-quoted (in single quotes a ``$`` is literal). Else Refuse."""
     if "$" not in path:
         return path
-    from ..installers.config import command_env
+    from ...installers.config import command_env
 
     inv = invs[n]
     word = next((w for w in inv.command.words if w.value == path or w.value.endswith("=" + path)), None)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..analysis import State, copy_parts, join, relative, shown, under, unquote_word
-from ..context_scan import symlink_on
-from ..model import Instruction
-from ..shell.invocation import local_word  # noqa: F401  (re-exported by reorder)
-from ..shell.nodes import Invocation
-from ..commute import context_copied, relation, run_meets_copy
-from ..effects import UNKNOWN_HOME, volume_effect
+from ...build.state import State, copy_parts, join, relative, shown, under, unquote_word
+from ...build.context_scan import symlink_on
+from ...dockerfile.model import Instruction
+from ...shell.invocation import local_word  # noqa: F401  (re-exported by reorder)
+from ...shell.nodes import Invocation
+from .commute import context_copied, relation, run_meets_copy
+from ...shell.effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
 
 
@@ -137,7 +137,7 @@ def _script_text(facts, inst: Instruction) -> str | None:
 
 def run_home(facts, inst: Instruction) -> str:
     """The home directory of the account that runs ``inst`` (``users.who``), else UNKNOWN_HOME."""
-    from ..users import who
+    from ...build.users import who
 
     account = who(facts, inst)
     home = None if isinstance(account, str) else account.home
@@ -151,7 +151,7 @@ def dest_exists_before(facts, broad: BroadCopy, j: int) -> bool:
     may remove or replace it (their effects are known and write nothing at or above it, ``mkdir -p``
     aside). The base image's folders are not known, so a destination only the base image has is
     not taken as existing."""
-    from ..effects import run_effect
+    from ...shell.effects import run_effect
 
     df = facts.df
     stage = df.stage_of(j)
@@ -375,7 +375,7 @@ def check_accounts(facts, broad: BroadCopy, k: int) -> None:
 
 def check_environments(facts, broad: BroadCopy) -> None:
     """A Python or conda environment in the copied tree: the install may run from it or into it."""
-    from ..context_scan import files_named
+    from ...build.context_scan import files_named
 
     for path in files_named(facts.ctx, ("pyvenv.cfg", "conda-meta")):
         if broad.source_dir == "." or relative(path, broad.source_dir) is not None:

@@ -117,7 +117,7 @@ def main_command(argv: list[str]) -> int:
     except _Exit as e:
         return e.code
     if a.version:
-        from . import __version__  # importlib.metadata would cost more than the rest of a run
+        from .. import __version__  # importlib.metadata would cost more than the rest of a run
 
         sys.stdout.write(f"dockfix {__version__}\n")
         return EXIT_OK
@@ -132,8 +132,8 @@ def main_command(argv: list[str]) -> int:
     for problem in _conflicts(a, paths):
         _error(problem)
         return EXIT_ERROR
-    from .config import ConfigError, Overrides, builder_name, unknown_codes
-    from .config import option_codes as _codes
+    from ..targets.config import ConfigError, Overrides, builder_name, unknown_codes
+    from ..targets.config import option_codes as _codes
 
     try:
         builder = builder_name(a.builder, "--builder") if a.builder is not None else None
@@ -146,7 +146,7 @@ def main_command(argv: list[str]) -> int:
     sel, ign = _codes(a.select), _codes(a.ignore) or frozenset()
     unknown = unknown_codes((sel or frozenset()) | ign)
     if unknown:
-        from .rules import BY_CODE
+        from ..rules import BY_CODE
 
         _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
         return EXIT_ERROR
@@ -281,7 +281,7 @@ def _exit_code(results, errors, options: Options) -> int:
 
 
 def _interrupted(e: BaseException, options: Options) -> int:
-    from .runner import Interrupted
+    from ..runner import Interrupted
 
     if isinstance(e, Interrupted):
         written = sum(1 for r in e.results if r.outcome == "changed") if options.writes else 0
@@ -319,14 +319,14 @@ def _display(path: str) -> str:
 
 
 def _run_stdin(overrides, options: Options, out):
-    from .api import fix_bytes
-    from .config import settings_for
-    from .model import FileResult
+    from ..api import fix_bytes
+    from ..targets.config import settings_for
+    from ..dockerfile.model import FileResult
 
     name = options.stdin_filename or "-"
     data = sys.stdin.buffer.read()
     if options.stdin_filename:
-        from .discover import excluded_reason, template_reason
+        from ..targets.discover import excluded_reason, template_reason
 
         why = (excluded_reason(name, options.exclude, options.use_config) if options.force_exclude else None) or template_reason(name)
         if why:  # as ruff does: the input passes through unchanged
@@ -343,7 +343,7 @@ def _run_stdin(overrides, options: Options, out):
     else:
         context, source = os.getcwd(), "folder"  # the working directory stands for the folder
     if options.verbose:
-        from .runner import config_path
+        from ..runner import config_path
 
         config = config_path(name) if options.use_config else None
         how = "the working directory" if name == "-" and source == "folder" else _source(source)
@@ -360,7 +360,7 @@ def _run_stdin(overrides, options: Options, out):
 
 def _run_files(paths, overrides, options: Options, out):
     from .output import PROGRESS_MIN, ProgressBar, tty
-    from .runner import plan_paths, run_targets
+    from ..runner import plan_paths, run_targets
 
     p = plan_paths(paths, overrides, context=options.context, exclude=options.exclude, use_config=options.use_config,
                    allow_empty=options.allow_empty, force_exclude=options.force_exclude)
@@ -420,7 +420,7 @@ def _say(line: str) -> None:
 
 
 def _show_settings(paths, overrides, use_config: bool, exclude: tuple, output_format: str) -> int:
-    from .config import ConfigError, format_resolved, resolved
+    from ..targets.config import ConfigError, format_resolved, resolved
     from .output import Output
 
     try:
@@ -437,7 +437,7 @@ def _show_settings(paths, overrides, use_config: bool, exclude: tuple, output_fo
 
 def _explain(code: str) -> int:
     from .report import PSEUDO_RULES
-    from .rules import BY_CODE, page
+    from ..rules import BY_CODE, page
 
     code = code.upper()
     if code not in BY_CODE and code not in PSEUDO_RULES:

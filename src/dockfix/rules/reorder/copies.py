@@ -6,9 +6,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..analysis import BASE_WORKDIR, State, copy_parts, join, relative, unquote_word
-from ..context_scan import symlink_on
-from ..model import Expect
+from ...build.state import BASE_WORKDIR, State, copy_parts, join, relative, unquote_word
+from ...build.context_scan import symlink_on
+from ...dockerfile.model import Expect
 from .base import CARRIED_FLAGS, GLOB, BroadCopy, Refuse, touches
 from .steps import _absolute, command_touches
 

@@ -27,9 +27,9 @@ import posixpath
 import re
 from collections.abc import Iterable
 
-from .analysis import State, join
+from ..build.state import State, join
 from .effect_types import Access, Ctx, Effect
-from .shell.nodes import Invocation, Word
+from .nodes import Invocation, Word
 
 UNKNOWN_HOME = "?"  # ``home`` for run_effects: the home directory is not known
 
@@ -194,7 +194,7 @@ _NULL = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
 
 def _redirects(ctx: Ctx) -> Effect | None:
     """The files the command's redirections read and write; None when unreadable."""
-    from .analysis import unquote_word
+    from ..build.state import unquote_word
 
     for r in ctx.inv.command.redirects:
         m = _REDIRECT.fullmatch(r)

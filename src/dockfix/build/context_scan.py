@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 
-from .build.context import BuildContext
+from .context import BuildContext
 
 # Names the installers' configuration search may read (installers/*.py ``Reads``), and the marks
 # of a Python environment or an installer program inside the tree.

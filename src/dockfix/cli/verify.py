@@ -7,7 +7,7 @@ change in both copies, rebuild, and report the time saved and whether the instal
 
 The pieces are public so that the integration tests and the benchmark use the same code:
 ``Docker.detect``, ``build``, ``compare_images``, ``Index`` (the download counter of
-scripts/buildlab/indexserver.py), in ``dockfix.buildkit`` and ``dockfix.imagediff``, importable from here too, and
+scripts/buildlab/indexserver.py), in ``dockfix.cli.buildkit`` and ``dockfix.cli.imagediff``, importable from here too, and
 ``simulate_code_change`` and ``verify_file``.
 """
 
@@ -68,7 +68,7 @@ def simulate_code_change(context: Path, dockerfile: Path | None = None) -> str:
 
     The comment is unique, so the changed file never matches a layer cached by an earlier run.
     """
-    from .build.context import BuildContext
+    from ..build.context import BuildContext
 
     mark = f"# dockfix verify: simulated code change {uuid.uuid4().hex}\n"
     facts = BuildContext(context)
@@ -168,7 +168,7 @@ class Report:
 
 def rewrite(data: bytes, path: Path, context: Path, settings=None):
     """dockfix's rewrite through its library API (a FileResult)."""
-    from .api import fix_bytes
+    from ..api import fix_bytes
 
     return fix_bytes(data, str(path), str(context), settings)
 
@@ -285,7 +285,7 @@ def verify_main(
 
     The report goes to stdout (text, or JSON with ``json_out``); progress and errors to stderr.
     ``index_url`` (default: $DOCKFIX_INDEX_URL) is a build-lab index whose /stats counts downloads;
-    ``settings`` (dockfix.model.Settings) select the rules as for a rewrite.
+    ``settings`` (dockfix.dockerfile.model.Settings) select the rules as for a rewrite.
     """
 
     def say(line: str) -> None:
@@ -330,9 +330,9 @@ def cli(argv: list[str]) -> int:
     """``dockfix verify`` on the command line (``argv`` after the word ``verify``)."""
     import argparse
 
-    from .config import option_codes as _codes
-    from .config import unknown_codes
-    from .model import Settings
+    from ..targets.config import option_codes as _codes
+    from ..targets.config import unknown_codes
+    from ..dockerfile.model import Settings
     from .report import argument_parser
 
     ap = argument_parser(
@@ -358,7 +358,7 @@ def cli(argv: list[str]) -> int:
     select, ignore = _codes(a.select), _codes(a.ignore) or frozenset()
     unknown = unknown_codes((select or frozenset()) | ignore)
     if unknown:
-        from .rules import BY_CODE
+        from ..rules import BY_CODE
 
         _error(f"unknown rule code {unknown[0]} (known: {', '.join(BY_CODE)})")
         return 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import posixpath
 
-from ..analysis import BASE_WORKDIR, State, relative, shown
-from ..model import Instruction
-from ..shell.nodes import Invocation
+from ...build.state import BASE_WORKDIR, State, relative, shown
+from ...dockerfile.model import Instruction
+from ...shell.nodes import Invocation
 from .base import CARRIED_FLAGS, FHS_DIRS, BroadCopy, Refuse, touches
 from .steps import check_mounts, command_touches
 
@@ -15,7 +15,7 @@ from .steps import check_mounts, command_touches
 def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State) -> None:
     """What must hold before anything moves: readable instructions, a COPY dockfix can carry,
     a build context, no clash with the image's root, no installer reading files named by ENV."""
-    from ..installers import READS, reads_from_env
+    from ...installers import READS, reads_from_env
 
     c = broad.inst
     ctx = facts.ctx
@@ -38,7 +38,7 @@ def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocati
         clash = sorted(name for name in FHS_DIRS if ctx.exists(name) and not ctx.is_ignored(name))
         if clash:
             raise Refuse(f"the COPY at line {c.lineno} writes into the image's root and the context has '{clash[0]}/'", c.lineno)
-    from ..installers.config import command_env
+    from ...installers.config import command_env
 
     for n, inv in enumerate(invs):
         if inv.tool not in READS:
@@ -66,7 +66,7 @@ def check_install(facts, broad: BroadCopy, install: Instruction, invs: list[Invo
         why = command_touches(inv, st, broad.dest, install=True) if is_install(inv) else others.get(id(inv))
         if why:
             raise Refuse(f"the RUN at line {install.lineno} also runs '{why}', which may need the application files", install.lineno)
-    from ..installers.config import command_env
+    from ...installers.config import command_env
 
     for n, inv in enumerate(invs):
         if inv.tool == "pip":
@@ -82,8 +82,8 @@ def _others_meet(facts, broad: BroadCopy, install: Instruction, invs: list[Invoc
     """For each command of the install RUN other than the installs: why it does not commute with
     the broad COPY (now run before it), judged by its effect as a step between is
     (``steps.step_meets_copy``'s reasoning): the text of each command that does not commute."""
-    from ..commute import context_copied, meets_copy
-    from ..effects import run_effects
+    from .commute import context_copied, meets_copy
+    from ...shell.effects import run_effects
     from .steps import dest_exists_before, run_home
 
     copied, names = context_copied(facts.ctx, broad.source_dir)
@@ -108,7 +108,7 @@ def home_files_in_tree(facts, broad: BroadCopy, install: Instruction, effect) ->
     folder on its way (an entry whose path ends like the path below the home up to one of its
     parts: ``x/.pip``, ``.pip/pip.conf``, a top-level ``pip.conf`` when the destination may be
     ``~/.pip``); else Refuse."""
-    from ..context_scan import files_named
+    from ...build.context_scan import files_named
 
     for entry in sorted(effect.configs):
         tail = [p for p in entry.split("/")[1:] if p]
@@ -130,7 +130,7 @@ def home_files_in_tree(facts, broad: BroadCopy, install: Instruction, effect) ->
 def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], n: int, starts: list[str]) -> list[tuple[str, str]]:
     """The configuration files that command n of the install RUN may read and the broad COPY
     puts into the image: (context path, image path), to copy with the manifests (or Refuse)."""
-    from ..installers.config import command_env, config_copies
+    from ...installers.config import command_env, config_copies
 
     try:
         get = command_env(facts, install, invs, n)
@@ -160,7 +160,7 @@ def check_user_site(facts, broad: BroadCopy, install: Instruction, inv: Invocati
     """pip sees what the user's site (``$PYTHONUSERBASE``, else ``~/.local``) holds as installed
     and skips it: moved below the install, a site the copied tree brings would no longer be
     there, so the install would install what the original skipped. The tree must not bring it."""
-    from ..context_scan import files_named
+    from ...build.context_scan import files_named
 
     if inv.tool != "pip" or get("PYTHONNOUSERSITE") not in (None, ""):
         return
@@ -179,11 +179,11 @@ def check_user_site(facts, broad: BroadCopy, install: Instruction, inv: Invocati
 
 def user_base(facts, inst: Instruction, get=None) -> str | None:
     """Where ``pip install --user`` writes for this RUN (PYTHONUSERBASE, else ~/.local); None: unknown."""
-    from ..installers.config import home_dir
-    from ..users import env
+    from ...installers.config import home_dir
+    from ...build.users import env
 
     if get is None:
-        from ..installers.config import command_env
+        from ...installers.config import command_env
 
         invs = facts.invocations(inst) or []
         get = command_env(facts, inst, invs, len(invs) - 1) if invs else (lambda name: env(facts, inst, name))
@@ -198,9 +198,9 @@ def check_cache_in_tree(facts, broad: BroadCopy, install: Instruction, inv: Invo
     """The install writes its download cache (``installers.CACHES``) into the home: where that
     folder is inside the copied tree, the context must have nothing there (moved below the
     install, the COPY would lay the context's files over the cache instead of under it)."""
-    from ..context_scan import files_named
-    from ..installers import CACHES, USES
-    from ..installers.config import home_dir
+    from ...build.context_scan import files_named
+    from ...installers import CACHES, USES
+    from ...installers.config import home_dir
 
     subs, keys = USES.get(inv.tool, (frozenset(), ()))
     if inv.sub not in subs:

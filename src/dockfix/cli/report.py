@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .model import Applicability, FileResult, Fix
+from ..dockerfile.model import Applicability, FileResult, Fix
 
 OUTCOMES = ("changed", "unchanged", "skipped", "failed")
 PSEUDO_RULES = {"DF000": ("ambiguous", "files (or builds) dockfix cannot read one way only are left alone"),
@@ -149,7 +149,7 @@ def summary(results: list[FileResult], stream, *, write: bool) -> None:
 def statistics_doc(results: list[FileResult]) -> dict:
     """``--statistics``: counts per rule code and status, and refusals per reason template, most
     frequent first (docs/statistics.schema.json)."""
-    from .rules import BY_CODE
+    from ..rules import BY_CODE
 
     counts: Counter = Counter()
     reasons: Counter = Counter()
@@ -216,7 +216,7 @@ def to_json(results: list[FileResult], errors: list[str], *, mode: str) -> dict:
 
 
 def _version() -> str:
-    from . import __version__  # the package's own: importlib.metadata costs tens of ms per run
+    from .. import __version__  # the package's own: importlib.metadata costs tens of ms per run
 
     return __version__
 
@@ -228,7 +228,7 @@ def _uri(path: str) -> str:
 
 def to_sarif(results: list[FileResult], errors: list[str]) -> dict:
     """A SARIF 2.1.0 log: fixes are warnings, refusals notes, failures tool notifications."""
-    from .rules import ALL_RULES
+    from ..rules import ALL_RULES
 
     rules = [{"id": m.CODE, "name": m.NAME, "shortDescription": {"text": m.SUMMARY},
               "defaultConfiguration": {"level": "warning"}} for m in ALL_RULES]
@@ -316,7 +316,7 @@ def to_github(results: list[FileResult], errors: list[str], *, write: bool) -> s
 
 def rule_list() -> list[dict]:
     """Every code dockfix reports: the rules in the order they run, then DF000 and DF999."""
-    from .rules import ALL_RULES
+    from ..rules import ALL_RULES
 
     rows = [{"code": m.CODE, "name": m.NAME, "summary": m.SUMMARY, "rule": True} for m in ALL_RULES]
     rows += [{"code": code, "name": name, "summary": text, "rule": False} for code, (name, text) in PSEUDO_RULES.items()]

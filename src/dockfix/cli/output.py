@@ -77,7 +77,7 @@ class Output:
             raise StdoutClosed() from None
 
     def diff(self, path: str, before: bytes, after: bytes) -> None:
-        from .writer import unified_diff
+        from ..dockerfile.writer import unified_diff
 
         text = unified_diff(path, before, after)
         if text:

@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 
 from .effect_types import Ctx
-from .shell.nodes import Word
+from .nodes import Word
 
 # Shell builtins and commands that touch no file (beyond redirections).
 NOTHING = {

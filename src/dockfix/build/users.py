@@ -20,8 +20,8 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from .analysis import _VAR, NON_ROOT_BASES, State
-from .model import Dockerfile, Instruction, Stage
+from .state import _VAR, NON_ROOT_BASES, State
+from ..dockerfile.model import Dockerfile, Instruction, Stage
 
 
 @dataclass(frozen=True)
