@@ -9,7 +9,7 @@ from ...build.state import BASE_WORKDIR, State, relative, shown
 from ...dockerfile.model import Instruction
 from ...shell.nodes import Invocation
 from .base import CARRIED_FLAGS, FHS_DIRS, BroadCopy, Refuse, touches
-from .steps import check_mounts, command_touches
+from .steps import check_mounts, command_touches, home_files_in_tree
 
 
 def preflight(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], st: State) -> None:
@@ -99,32 +99,6 @@ def _others_meet(facts, broad: BroadCopy, install: Instruction, invs: list[Invoc
         if effect is None or meets_copy(effect, broad.dest, copied, exists, names, configs_checked=True):
             out[id(inv)] = text
     return out
-
-
-def home_files_in_tree(facts, broad: BroadCopy, install: Instruction, effect) -> None:
-    """A command reads files at fixed places of a home dockfix does not know (``Effect.configs``:
-    pip's ``~/.pip/pip.conf``, ``~/.config/pip/pip.conf``, the user's site ``~/.local``). The home
-    may be any folder of the destination, so no entry of the copied tree may be such a file or a
-    folder on its way (an entry whose path ends like the path below the home up to one of its
-    parts: ``x/.pip``, ``.pip/pip.conf``, a top-level ``pip.conf`` when the destination may be
-    ``~/.pip``); else Refuse."""
-    from ...build.context_scan import files_named
-
-    for entry in sorted(effect.configs):
-        tail = [p for p in entry.split("/")[1:] if p]
-        for ctx_path in files_named(facts.ctx, set(tail)):
-            rel = ctx_path if broad.source_dir == "." else relative(ctx_path, broad.source_dir)
-            if rel is None:
-                continue
-            r = rel.split("/")
-            for i, part in enumerate(tail):
-                head = tail[: i + 1]
-                n = min(len(r), len(head))
-                if part == r[-1] and r[-n:] == head[-n:]:
-                    raise Refuse(
-                        f"'{effect.text}' reads {entry}, and the home is not known: {ctx_path} of the copied tree may be on that path",
-                        install.lineno,
-                    )
 
 
 def config_manifests(facts, broad: BroadCopy, install: Instruction, invs: list[Invocation], n: int, starts: list[str]) -> list[tuple[str, str]]:

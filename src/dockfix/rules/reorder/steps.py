@@ -119,7 +119,6 @@ def step_meets_copy(facts, broad: BroadCopy, inst: Instruction, st: State, invs:
     of the account ``users.who`` finds (unknown: paths below ``~`` are unknown); the destination
     counts as existing before the RUN only when ``dest_exists_before`` proves it.
     """
-    from .install import home_files_in_tree
 
     copied, names = context_copied(facts.ctx, broad.source_dir)
     return run_meets_copy(
@@ -407,3 +406,29 @@ def _absolute(dest: str, st: State) -> bool:
         return True
     expanded, literal = st.expand(dest)
     return literal and expanded.startswith("/")
+
+
+def home_files_in_tree(facts, broad: BroadCopy, install: Instruction, effect) -> None:
+    """A command reads files at fixed places of a home dockfix does not know (``Effect.configs``:
+    pip's ``~/.pip/pip.conf``, ``~/.config/pip/pip.conf``, the user's site ``~/.local``). The home
+    may be any folder of the destination, so no entry of the copied tree may be such a file or a
+    folder on its way (an entry whose path ends like the path below the home up to one of its
+    parts: ``x/.pip``, ``.pip/pip.conf``, a top-level ``pip.conf`` when the destination may be
+    ``~/.pip``); else Refuse."""
+    from ...build.context_scan import files_named
+
+    for entry in sorted(effect.configs):
+        tail = [p for p in entry.split("/")[1:] if p]
+        for ctx_path in files_named(facts.ctx, set(tail)):
+            rel = ctx_path if broad.source_dir == "." else relative(ctx_path, broad.source_dir)
+            if rel is None:
+                continue
+            r = rel.split("/")
+            for i, part in enumerate(tail):
+                head = tail[: i + 1]
+                n = min(len(r), len(head))
+                if part == r[-1] and r[-n:] == head[-n:]:
+                    raise Refuse(
+                        f"'{effect.text}' reads {entry}, and the home is not known: {ctx_path} of the copied tree may be on that path",
+                        install.lineno,
+                    )
