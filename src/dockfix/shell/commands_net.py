@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from .commands import Unknown, getopt, has, values
 from .effect_types import Ctx
+from .invocation import local_value
 
 _CURL_FLAGS = "fsSLkvqIiOJNngGlRjZ0123456#aBMVp"
 _CURL_VALUED = "AbcCdDeEFHKmoPrTuUwxXYyztQ"
@@ -362,12 +363,7 @@ def _prefixes(ctx: Ctx, program: str) -> list[str] | None:
     return out
 
 
-_ARCHIVE = re.compile(r"\.(whl|zip|tar|tgz|tbz|txz|tlz|tar\.gz|tar\.bz2|tar\.xz|tar\.lz|tar\.lzma)$", re.I)  # pip's ARCHIVE_EXTENSIONS
-
-
-def _local(v: str) -> bool:
-    return v.startswith((".", "/", "~", "file:")) or ("/" in v and "://" not in v) or (
-        bool(_ARCHIVE.search(v)) and "://" not in v) or ("@" in v and "file:" in v)
+_local = local_value  # also used by commands_system
 
 
 def pip(ctx: Ctx, words):

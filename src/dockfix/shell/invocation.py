@@ -426,11 +426,15 @@ _MODULES = {"pip": _PIP, "uv": _UV, "pipenv": _PIPENV, "poetry": _POETRY, "pdm":
 ARCHIVE = re.compile(r"\.(whl|zip|tar|tgz|tbz|txz|tlz|tar\.gz|tar\.bz2|tar\.xz|tar\.lz|tar\.lzma)$", re.I)
 
 
-def local_word(w) -> bool:
-    """Does a positional installer argument name something on the local filesystem?"""
-    v = w.value
-    if w.has_expansion or v.startswith((".", "/", "~")) or ("/" in v and "://" not in v) or v.startswith("file:"):
+def local_value(v: str) -> bool:
+    """Does an installer argument's value name something on the local filesystem?"""
+    if v.startswith((".", "/", "~", "file:")) or ("/" in v and "://" not in v):
         return True
     if ARCHIVE.search(v) and "://" not in v:  # pip reads an archive name as a file when it exists
         return True
     return "@" in v and "file:" in v
+
+
+def local_word(w) -> bool:
+    """Does a positional installer argument name something on the local filesystem (or may it)?"""
+    return w.has_expansion or local_value(w.value)
