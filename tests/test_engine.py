@@ -308,3 +308,10 @@ def test_a_thousand_chained_stages():
     result = fix_bytes("".join(parts).encode(), "Dockerfile", CONTEXT)
     assert result.outcome == "changed", result.error
     assert len(result.fixes) == 1000
+
+
+def test_independent_rules_are_declared_by_the_rules():
+    """The engine batches the fixes of the rules that declare ``INDEPENDENT_FIXES`` (DF002 today)."""
+    from dockfix import rules
+
+    assert rules.INDEPENDENT == {"DF002"}

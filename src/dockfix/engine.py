@@ -1,7 +1,7 @@
 """read -> rules -> apply -> verify -> repeat, for one file.
 
 Rules only describe edits. The engine applies the first fix a pass finds (together with the
-fixes of that pass that are independent of it, see ``INDEPENDENT``), re-reads the result and
+fixes of that pass that are independent of it, see ``rules.INDEPENDENT``), re-reads the result and
 checks that it reads back as the original plus exactly the intended change (design.md §4); a fix
 that fails the check is dropped and reported, never written. It repeats until a pass finds
 nothing to apply: what that last pass refuses is what is reported (no refusal about a situation a
@@ -27,12 +27,6 @@ MAX_PASSES = 25
 # CPU seconds one file may take before it ends as failed ("too complex") instead of stalling a
 # run. CPU time of this process, not wall time: a machine busy with other work does not fail files.
 TIME_BUDGET = 10.0
-# Rules whose fixes, when each rewrites only its own RUN in place, neither change nor depend on one
-# another: DF002's mounts for one RUN are planned from that RUN, the state before it (variables,
-# user, SHELL) and the parser directives, none of which another RUN's mounts change. Such fixes
-# found in one pass are applied together (verified together; one at a time if that fails).
-# tests/test_engine.py checks that this gives the same result as one fix per pass.
-INDEPENDENT = frozenset({"DF002"})
 
 
 class EngineLimit(Exception):
@@ -285,6 +279,8 @@ def _own_run(starts: dict, fix: Fix):
 
 def _batch(df: Dockerfile, candidates: list[Fix]) -> list[Fix]:
     """The first candidate, and with it the later ones that are independent of it and each other."""
+    from .rules import INDEPENDENT
+
     first = candidates[0]
     if first.code not in INDEPENDENT or len(candidates) == 1:
         return [first]

@@ -82,6 +82,11 @@ from . import apt_cache, cache_mount, deps_first, deps_split  # noqa: E402  (reg
 
 ALL_RULES = (deps_first, deps_split, cache_mount, apt_cache)
 BY_CODE = {r.CODE: r for r in ALL_RULES}
+# Rules whose fixes, when each rewrites only its own RUN in place, neither change nor depend on one
+# another (a rule says so with ``INDEPENDENT_FIXES = True`` and why): the engine applies such fixes
+# found in one pass together (verified together; one at a time if that fails).
+# tests/test_engine.py checks that this gives the same result as one fix per pass.
+INDEPENDENT = frozenset(r.CODE for r in ALL_RULES if getattr(r, "INDEPENDENT_FIXES", False))
 
 
 def page(code: str) -> str:

@@ -48,6 +48,9 @@ from .mounts import (
 CODE = "DF002"
 NAME = "cache-mount"
 SUMMARY = "add a BuildKit cache mount for the package cache of pip, uv, poetry, pipenv, pdm and conda, and drop what defeats it"
+# Each fix rewrites only its own RUN, planned from that RUN, the state before it (variables, user,
+# SHELL) and the parser directives, none of which another RUN's mounts change.
+INDEPENDENT_FIXES = True
 
 LINK_MODE = "--link-mode=copy"
 LINK_MODE_SUBCOMMANDS = ("sync", "add", "run", "pip install", "pip sync", "tool install")
