@@ -1,5 +1,10 @@
 """What the command line accepts as a Dockerfile (issue 10, items 1 and 15), through the console script."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from _cli import FIXED, NAIVE, dockfix, errors
@@ -134,3 +139,16 @@ def test_an_unknown_word_under_a_custom_frontend_is_left_alone(project):
     assert "Dockerfile:3: DF000 left alone: unknown instruction: BUILDSTEP, and the frontend example.com/custom-frontend:1" in p.stderr.decode()
     (project / "Dockerfile").write_bytes(text.replace(b"example.com/custom-frontend:1", b"docker/dockerfile:1.7"))
     assert dockfix("--write", "Dockerfile", cwd=project).returncode == 2  # the standard frontend rejects it
+
+
+def test_home_of_the_run_user_does_not_depend_on_the_hash_seed(tmp_path):
+    """``~`` in an ``rm`` is the RUN user's home under every hash seed (it was picked from a set)."""
+    case = Path(__file__).resolve().parent.parent / "fixtures" / "DF002" / "user-tilde-rm-cache"
+    outputs = set()
+    for seed in ("0", "1", "2", "3", "5"):
+        p = subprocess.run([sys.executable, "-m", "dockfix", str(case / "Dockerfile")], capture_output=True,
+                           env=dict(os.environ, PYTHONHASHSEED=seed, NO_COLOR="1"))
+        assert p.returncode == 0, p.stderr
+        outputs.add(p.stdout)
+    assert len(outputs) == 1
+    assert b"rm -rf" not in outputs.pop().split(b"+RUN --mount")[1]

@@ -36,6 +36,7 @@ from ..build.users import UNKNOWN, Account, chain, describe, env, known_image, w
 from .cache_checks import home_mkdir, lower_layers_refusal, same_run_refusal, setting_refusal
 from .mounts import (
     Removals,
+    expand_home,
     add_mounts_edit,
     existing_targets,
     frontend_refusal,
@@ -292,8 +293,7 @@ def plan(facts, inst: Instruction, allow_off: frozenset[str] = frozenset()) -> P
 def _abs(value: str, homes: set[str], state=None) -> str | None:
     """An ``rm`` argument as an absolute normalized path (``~``/``$HOME`` resolved, variables an
     ENV of this file sets to a literal expanded), or None."""
-    for h in homes | {"/root"}:
-        value = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, value)
+    value = expand_home(value, homes)
     if state is not None:
         value = _VAR.sub(lambda m: _env_literal(state, m), value)
     value = re.sub(r"/\*?$", "", value)

@@ -191,10 +191,19 @@ def mount_flag(target: str, account: Account, extra: str = "") -> str:
     return f"--mount=type=cache,target={target}{extra}{owner}"
 
 
+_HOME_PREFIX = re.compile(r"^(~|\$HOME|\$\{HOME\})(?=/|$)")
+
+
+def expand_home(value: str, homes) -> str:
+    """``~``, ``$HOME`` or ``${HOME}`` at the start of ``value`` replaced by the RUN user's home
+    (``homes`` holds it, or nothing when the caller has none: then root's ``/root``)."""
+    home = next(iter(sorted(homes)), "/root")
+    return _HOME_PREFIX.sub(lambda _: home, value)
+
+
 def may_reach(value: str, expands: bool, homes: set[str], targets) -> bool:
     """Could ``rm`` of this argument reach a mount target (a mount point cannot be removed)?"""
-    for h in homes | {"/root"}:
-        value = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", h, value)
+    value = expand_home(value, homes)
     if expands:
         prefix = re.split(r"[$`*?\[{~]", value, maxsplit=1)[0]
         return not prefix.startswith("/") or any(t.startswith(prefix) or under(t, prefix.rstrip("/") or "/") for t in targets)
