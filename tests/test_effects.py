@@ -541,6 +541,9 @@ def test_unknown_home_pip_reads_are_configs():
     ("D=git; while read -r D; do :; done < f; apt-get install -y $D", False),
     ("D=git; export D=./x.deb; apt-get install -y $D", False),
     ("D=git; D=./x.deb; apt-get install -y $D", False),
+    ("D=git; : $((D=0)); apt-get install -y $D", False),  # arithmetic assigns (dash too)
+    ("D=git; N=$((D+=1)); apt-get install -y $D", False),
+    ("D=git; wait -p D; apt-get install -y $D", False),  # bash's wait -p NAME
 ])
 def test_script_values(script, known):
     assert (effect(script) is not None) == known

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable
 
-from ..build.state import State, join
+from ..build.state import State, join, unquote_word
 from .effect_types import Access, Ctx, Effect
 from .nodes import Invocation, Word
 
@@ -113,7 +114,9 @@ def _assigned(invs: list[Invocation]) -> Iterable[str]:
 
 
 # commands that may set a variable in ways ``_assigned`` does not see
-_SETS_HIDDEN = {"eval", "source", ".", "mapfile", "readarray", "let", "printf", "exec", "alias", "trap", "command", "builtin"}
+_SETS_HIDDEN = {"eval", "source", ".", "mapfile", "readarray", "let", "printf", "exec", "alias", "trap", "command", "builtin",
+                "wait"}  # bash: wait -p NAME
+_ARITHMETIC = ("$((", "$[")  # $((X=0)), $((X+=1)): arithmetic may assign
 _DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=")
 
 
@@ -133,7 +136,7 @@ def script_values(invs: list[Invocation], loops: frozenset[str] | None = frozens
 
     - it is the only assignment of NAME in the script (no other ``NAME=``, ``export``, ``read``,
       ``for``, ``unset``, ``${NAME:=...}``, ...) and no command may set variables unseen
-      (``eval``, ``source``, ``.``, ``printf -v``, ...);
+      (``eval``, ``source``, ``.``, ``printf -v``, ``wait -p``, arithmetic ``$((NAME=...))``, ...);
     - its value expands nothing (no ``$``, backquote: a literal);
     - it runs in the script's own shell: not inside a compound command (subshell, ``if``, loop,
       ``$(...)``), not in a pipeline or in the background;
@@ -143,10 +146,11 @@ def script_values(invs: list[Invocation], loops: frozenset[str] | None = frozens
     - no command from it up to the use (included) is part of a compound command: the header of a
       ``for``/``select`` loop belongs to no command, so a loop there could set NAME unseen.
     """
-    from collections import Counter
-
     out: list[dict[str, str]] = [{} for _ in invs]
     if any(i.command.words and i.command.words[0].value in _SETS_HIDDEN for i in invs):
+        return out
+    if any(a in w.raw for i in invs for w in (*i.command.assignments, *i.command.words) for a in _ARITHMETIC) or any(
+            a in r for i in invs for r in i.command.redirects for a in _ARITHMETIC):
         return out
     if loops is None and any(i.command.compound for i in invs):
         return out  # the loops' names are not known
@@ -167,8 +171,8 @@ def script_values(invs: list[Invocation], loops: frozenset[str] | None = frozens
                 continue
             value = w.value.partition("=")[2]
             for i in range(j + 1, len(invs)):
-                if cmd.op_before == "&&" and any(invs[n].command.op_after != "&&" for n in range(j, i)):
-                    break
+                if cmd.op_before == "&&" and invs[i - 1].command.op_after != "&&":
+                    break  # (the separators before it were all ``&&``, or the loop had ended)
                 if invs[i].command.compound:
                     break  # a loop's header (``for NAME in ...``) is no command: it may set NAME unseen
                 out[i][name] = value
@@ -194,7 +198,6 @@ _NULL = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
 
 def _redirects(ctx: Ctx) -> Effect | None:
     """The files the command's redirections read and write; None when unreadable."""
-    from ..build.state import unquote_word
 
     for r in ctx.inv.command.redirects:
         m = _REDIRECT.fullmatch(r)
