@@ -252,7 +252,7 @@ def reads(script: str, lines: str = "WORKDIR /w") -> set[str]:
     ("mkdir $HOME/x", {("/root/x", False)}),
     ("mkdir ~/x", {("/root/x", False)}),
     ("mkdir /opt/*", {("/opt", True)}),
-    ("cd /srv; cd sub && mkdir x", {("/srv/sub/x", False)}),
+    ("cd /srv && cd sub && mkdir x", {("/srv/sub/x", False)}),
     ("cd && mkdir x", {("/root/x", False)}),
     ("pip install --no-cache-dir --target /deps x", {("/deps", True)}),
     ("pip download -d /wheels x", {("/wheels", True), ("/root/.cache/pip", True)}),
@@ -458,7 +458,21 @@ def test_cd_that_may_not_be_in_force(script):
 
 
 def test_cd_sequence():
-    assert writes("cd /a; cd b && cd ../c && touch x") == {("/a/c/x", False)}
+    assert writes("cd /a && cd b && cd ../c && touch x") == {("/a/c/x", False)}
+
+
+@pytest.mark.parametrize("script", [
+    "cd /srv/none; touch x",  # sh goes on after a failed cd, in the directory it was in
+    "test -d /srv/none && cd /srv/none; touch x",  # the cd may not have run
+    "cd /srv && touch y; touch x",
+    "cd /srv || true; touch x",
+])
+def test_past_the_cd_chain_the_directory_is_not_known(script):
+    assert effect(script).writes_anything
+
+
+def test_past_the_cd_chain_the_same_directory_stays_known():
+    assert ("/app/x", False) in writes("cd /app && true; touch x", "WORKDIR /app")
 
 
 def test_unknown_home_makes_home_paths_unknown():

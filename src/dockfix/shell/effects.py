@@ -37,7 +37,9 @@ UNKNOWN_HOME = "?"  # ``home`` for run_effects: the home directory is not known
 
 def run_effects(invs: Iterable[Invocation], state: State, home: str | None = None,
                 script: str | None = None) -> list[tuple[Invocation, Effect | None]]:
-    """Each command of one RUN with its effect, following ``cd`` through the script.
+    """Each command of one RUN with its effect, following ``cd`` through the script (the new
+    directory holds along the ``&&`` chain after the ``cd``; past its end it is known only when it
+    equals the one before, as a failed or skipped ``cd`` leaves the directory as it was).
 
     ``home``: the home directory of the RUN's user when the caller knows it (``users.who``);
     ``UNKNOWN_HOME`` when the caller knows it is not known; by default ``$HOME`` if the
@@ -58,7 +60,14 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     cwd: str | None = state.workdir
     out = []
     blind = False  # a compound command came first, and the loops it may hold are not known
+    before_cd: str | None = None  # the directory before the last cd, while its && chain lasts
+    in_chain = False
     for inv in invs:
+        if in_chain and out and out[-1][0].command.op_after != "&&":
+            # past ``;``, a newline or ``||``: the commands run whether or not the cd ran and
+            # succeeded (no ``set -e`` is assumed), so the directory is one of the two
+            in_chain = False
+            cwd = cwd if cwd == before_cd else None
         ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)], blind=blind)
         blind = blind or (loops is None and inv.command.compound)
         effect = _redirects(ctx)
@@ -67,6 +76,7 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
         if inv.tool == "cd" or (inv.command.words and inv.command.words[0].value in ("pushd", "popd")):
             cmd = inv.command
             plain = not cmd.compound and cmd.op_before not in ("|", "||") and cmd.op_after not in ("|", "||", "&")
+            before_cd, in_chain = cwd, True
             cwd = _cd(ctx) if plain else None  # a cd in a pipeline or behind || may not be the one in force
     return out
 
