@@ -87,6 +87,7 @@ REFUSALS = {
     'DF001/refuse-step-pip-user-site': 'A `pip install -U pip` between, with the home not known, and a `.local` folder in the tree (a user site pip would see)',
     'DF001/refuse-install-user-site': "The tree brings the user's site (`~/.local` inside the destination), whose packages pip takes as installed",
     'DF001/refuse-step-loop-variable': 'A `for` loop in a step between sets a variable that `ENV` also sets (`for D in /app/src; do ...; done; rm -rf $D`)',
+    'DF001/refuse-env-quoted-dollar': "A quoted or escaped `$` in an `ENV` value or a path (`ENV P='$D'`): a literal dollar, so the value is not known",
     'DF001/refuse-default-forms-differ': '`WORKDIR ${X:-/a}` and `COPY . ${X:-/b}` of an `ARG`: two forms of one unknown variable may name different folders',
     'DF003/refuse-uv-workspace-path-source': 'A `[tool.uv.sources]` path that is not a workspace member: `--no-install-workspace` still installs it',
     'DF003/refuse-pdm-dev-path': 'A PDM dev group with a local (editable) path, installed unless `--prod`',

@@ -579,3 +579,15 @@ def test_a_loop_before_a_use_hides_the_value():
     # a loop over another name leaves D's ENV value known
     other = "for F in a; do :; done; rm -rf $D"
     assert ("/tmp/x", True) in {(a.path, a.tree) for a in effects.run_effect(invocations(other), st, script=other).writes}
+
+
+@pytest.mark.parametrize("lines", ["ENV D=/opt\nWORKDIR '/a/$D'", "ENV D=/opt\nWORKDIR /a/\\$D"])
+def test_a_protected_dollar_in_a_path_is_not_a_variable(lines):
+    """BuildKit keeps a single-quoted or escaped ``$``: the directory is not /a/opt, nor known."""
+    st = state(lines)
+    assert st.workdir != "/a/opt" and analysis.symbolic_head(st.workdir) is not None
+
+
+def test_a_protected_dollar_in_an_env_value_is_not_a_variable():
+    assert state("ENV D=/opt\nENV P='$D'").vars["P"].value is None
+    assert state('ENV D=/opt\nENV P="$D"').vars["P"].value == "/opt"

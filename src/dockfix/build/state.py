@@ -284,7 +284,9 @@ def states(df: Dockerfile) -> list[State]:
         versions[name] = versions.get(name, 0) + 1
         value = expanded = None
         if raw_value is not None:
-            expanded, literal = state.expand(_unquote(raw_value))
+            # BuildKit's lexer removes the quotes; a quoted or escaped $ stays a dollar
+            # (unquote_word makes such a value unknown)
+            expanded, literal = state.expand(unquote_word(raw_value))
             value = expanded if literal else None
         vars_ = _snapshot(state.vars).with_(name, Var(value, versions[name], is_arg, expanded))
         env_names = _snapshot(state.env_names).with_(name, None) if not is_arg else state.env_names
@@ -355,8 +357,13 @@ def _unquote(value: str) -> str:
     return value
 
 
+def _protected(word: str) -> str:
+    return "${QUOTED#?%x}" % zlib.crc32(word.encode())
+
+
 def env_pairs(args: str) -> list[tuple[str, str]]:
-    """ENV's pairs: ``ENV a=1 b="x y"`` or the legacy ``ENV name value with spaces``."""
+    """ENV's pairs: ``ENV a=1 b="x y"`` or the legacy ``ENV name value with spaces``; the values
+    as written (quotes kept)."""
     args = args.strip()
     if not args:
         return []
@@ -409,11 +416,15 @@ def _split_quoted(text: str) -> list[str]:
         i += 1
     if cur:
         words.append("".join(cur))
-    return [w.split("=", 1)[0] + "=" + _unquote(w.split("=", 1)[1]) if "=" in w else w for w in words]
+    return words  # quotes kept: ``states`` removes them with unquote_word, as BuildKit's lexer does
 
 
 def unquote_word(word: str) -> str:
-    """Remove shell quotes from one word as BuildKit's lexer does (variables left as written)."""
+    """Remove shell quotes from one word as BuildKit's lexer does (variables left as written).
+
+    A ``$`` the quotes or a backslash protect (``'$D'``, ``\\$D``) is a literal dollar to
+    BuildKit, which a later expansion here would take for a variable: such a word reads as an
+    unknown (``${QUOTED#?...}``, a symbol no path equals)."""
     out, quote, i = [], None, 0
     while i < len(word):
         c = word[i]
@@ -421,8 +432,12 @@ def unquote_word(word: str) -> str:
             if c == "'":
                 quote = None
             else:
+                if c == "$":
+                    return _protected(word)
                 out.append(c)
         elif c == "\\" and i + 1 < len(word) and (quote is None or word[i + 1] in '"\\$'):
+            if word[i + 1] == "$":
+                return _protected(word)
             out.append(word[i + 1])
             i += 1
         elif quote == '"':
