@@ -54,7 +54,7 @@ PIP_REQUIRES_PYTHON = (3, 10)  # pip 26.x: Requires-Python >=3.10 (older Pythons
 _SOURCE_OPTIONS = {"--index-url", "--extra-index-url", "--find-links", "--no-index", "--constraint",
                    "--requirement", "--user", "--target", "--prefix", "--root", "--editable", "--pre"}
 _SOURCE_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_CONSTRAINT",
-               "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_CONFIG_FILE", "PIP_REQUIREMENT")
+               "PIP_BUILD_CONSTRAINT", "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_CONFIG_FILE", "PIP_REQUIREMENT")
 _PIN = re.compile(r"pip\s*(==|>=|~=|===)\s*v?(\d+)(?:\.(\d+))?[\w.*+!-]*", re.I)
 _PYTHON_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?python:(\d+)\.(\d+)(?:[.\-@].*)?$")
 # A word of another command that may create an environment or install a pip (python3-pip, get-pip.py, ...).
@@ -98,13 +98,19 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
     df = facts.df
     target = invs[t]
     program = pip_program(target)
-    st_install = facts.states[k]
+    from .config import command_env
+    from .refuse import Refuse
+
+    try:  # the environment the install sees: ENV, ARG and what the RUN itself sets or exports
+        get = command_env(facts, df.instructions[k], invs, t)
+    except Refuse as e:
+        return None, e.reason
     for name in _SOURCE_ENV:
-        if name in st_install.vars:
+        if get(name) is not None:
             return None, f"{name} is set, so pip may come from elsewhere"
     # Without build isolation the backend is whichever the image holds, not the newest release
     # the build requirements allow: its metadata inputs are known only for the versions shown.
-    if target.option_values("--no-build-isolation") or "PIP_NO_BUILD_ISOLATION" in st_install.vars:
+    if target.option_values("--no-build-isolation") or get("PIP_NO_BUILD_ISOLATION") is not None:
         return None, "the install turns pip's build isolation off, so the build backend's version (and what it reads for the metadata) is not known"
 
     def decide(inv, idx: int) -> tuple[str | None, str] | None:
