@@ -172,3 +172,17 @@ def test_pdm_version_from_file_is_copied(tmp_path, version):
     text = PDM + PROJECT.replace('version = "1.0"\n', 'dynamic = ["version"]\n') + "[tool.pdm.version]\n" + version
     files, why = files_of(tmp_path, {"pyproject.toml": text, "README.md": "x", "app/_version.py": '__version__ = "1.0"\n'})
     assert (files, why) == (["pyproject.toml", "app/_version.py", "README.md"], "")
+
+
+@pytest.mark.parametrize("case", ["pip-only-deps-poetry", "pip-only-deps-poetry-tool", "pip-only-deps-pdm"])
+def test_a_file_already_split_reports_nothing(case):
+    """On its own output DF003 is silent: the --only-deps step above the COPY is the dependencies
+    step, not an earlier install that may change pip (which reported a refusal for [tool.poetry])."""
+    from dockfix.api import fix_bytes
+    from dockfix.dockerfile.model import Settings
+
+    folder = Path(__file__).resolve().parent.parent / "fixtures" / "DF003" / case
+    data = (folder / "expected.Dockerfile").read_bytes()
+    result = fix_bytes(data, str(folder / "Dockerfile"), folder, Settings(unsafe_fixes=True, select=frozenset({"DF003"})))
+    assert result.patched == data
+    assert [s.reason for s in result.skips if s.code == "DF003"] == []

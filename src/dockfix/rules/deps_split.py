@@ -115,6 +115,9 @@ def _plan(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[Invo
     if target.command.redirects or target.command.compound:
         raise Refuse(f"the install at line {install.lineno} is part of a larger shell construct", install.lineno)
     kind = _kind(target)
+    if kind == "pip" and _already_split(facts, broad, kind, ()):
+        return None  # a dependencies step (pip install --only-deps) is there: planning again would
+        # meet it as a step that may change pip and report a refusal for a file already split
     if kind in ("pip", "uv-pip", "setup.py"):
         planned = _pip_plan(facts, broad, install, invs, t, k, cwd, kind)
         starts = [cwd]
