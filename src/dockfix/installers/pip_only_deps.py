@@ -225,6 +225,7 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
     project = data.get("project")
     if backend in _NEEDS_SOURCES:
         return None, f"{pyproject}: {_NEEDS_SOURCES[backend]}"
+    version_file = None  # pdm-backend's version source, when it reads one
     if backend in _SETUPTOOLS:
         why = _setuptools_refusal(ctx, proj, pyproject, project, tool)
     elif backend == _POETRY:
@@ -235,7 +236,7 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
         return None, f"the build backend {backend} is not one whose metadata inputs dockfix knows"
     if why:
         return None, why
-    files = [pyproject] + ([version_file] if backend == _PDM and version_file else [])
+    files = [pyproject] + ([version_file] if version_file else [])
     project = project if isinstance(project, dict) else {}
     for key in ("readme", "license"):
         value = project.get(key)
