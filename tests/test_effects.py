@@ -591,3 +591,19 @@ def test_a_protected_dollar_in_a_path_is_not_a_variable(lines):
 def test_a_protected_dollar_in_an_env_value_is_not_a_variable():
     assert state("ENV D=/opt\nENV P='$D'").vars["P"].value is None
     assert state('ENV D=/opt\nENV P="$D"').vars["P"].value == "/opt"
+
+
+def test_pip_manifest_install_only_for_a_caller_that_resolved_the_manifests():
+    script = "cd /app && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt -c /c.txt"
+    invs = invocations(script)
+    st = state()
+    assert effects.run_effect(invs, st, "/root", script) is None  # -r: files the model does not follow
+    found = effects.run_effects(invs, st, "/root", script, manifests=lambda inv: inv.tool == "pip")
+    pip = found[-1][1]
+    assert pip is not None
+    assert {Access("/app/requirements.txt"), Access("/c.txt"), Access("/etc/pip.conf")} <= pip.reads
+    assert pip.writes == {Access("/opt/venv", tree=True)}  # --no-cache-dir: no cache written
+    # the options that name other files still have no model
+    for other in ("-e .", "--src /s -r r.txt", "--group dev"):
+        invs = invocations(f"pip install {other}")
+        assert effects.run_effects(invs, st, "/root", None, manifests=lambda inv: True)[0][1] is None, other

@@ -380,8 +380,13 @@ def pip(ctx: Ctx, words):
     sub = inv.sub
     if sub is None and any(n in ("--version", "--help") for n, _, _ in inv.options):
         return ctx.effect()
-    if any(n in ("--python", "--requirement", "--constraint", "--editable", "--src", "--group") for n, _, _ in inv.options):
+    manifests = ("--requirement", "--constraint")
+    if any(n in ("--python", "--editable", "--src", "--group") or (n in manifests and not ctx.manifests_read)
+           for n, _, _ in inv.options):
         raise Unknown("pip reads files it is told about only in its manifests")  # --group: ./pyproject.toml
+    for name, value, word in inv.options:
+        if name in manifests and value is not None:
+            ctx.read(replace(word, value=value))  # (the files they include: the caller, which resolved them)
     if sub in ("freeze", "list", "show", "check", "inspect", "help"):
         return ctx.effect()
     if sub in ("cache purge", "cache remove"):

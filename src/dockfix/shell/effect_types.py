@@ -57,6 +57,7 @@ class Ctx:
     shell_vars: frozenset[str] = frozenset()  # names the script itself assigns (values unknown)
     script_values: dict[str, str] = field(default_factory=dict)  # ... but these provably hold this value here
     blind: bool = False  # a loop before this command may have set any name: no value is known
+    manifests_read: bool = False  # the caller resolved the manifests this install reads (``-r``, ``-c``)
     reads: set[Access] = field(default_factory=set)
     writes: set[Access] = field(default_factory=set)
     anything: set[str] = field(default_factory=set)  # 'read', 'write'

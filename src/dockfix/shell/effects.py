@@ -26,7 +26,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..build.state import State, join, unquote_word
 from .effect_types import Access, Ctx, Effect
@@ -36,7 +36,8 @@ UNKNOWN_HOME = "?"  # ``home`` for run_effects: the home directory is not known
 
 
 def run_effects(invs: Iterable[Invocation], state: State, home: str | None = None,
-                script: str | None = None) -> list[tuple[Invocation, Effect | None]]:
+                script: str | None = None,
+                manifests: Callable[[Invocation], bool] | None = None) -> list[tuple[Invocation, Effect | None]]:
     """Each command of one RUN with its effect, following ``cd`` through the script (the new
     directory holds along the ``&&`` chain after the ``cd``; past its end it is known only when it
     equals the one before, as a failed or skipped ``cd`` leaves the directory as it was).
@@ -46,6 +47,8 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
     Dockerfile sets it, else ``/root`` when the user is root. ``script``: the text the commands
     come from; the header of a ``for``/``select`` loop belongs to no command, so the names loops
     set are read from it. Without it, no variable has a known value after a compound command.
+    ``manifests(inv)``: True for the installs whose manifest files (``pip install -r``) the caller
+    has resolved; their model then takes ``-r``/``-c`` as reads of the files named.
     """
     invs = list(invs)
     loops = loop_names(script) if script is not None else None
@@ -68,7 +71,8 @@ def run_effects(invs: Iterable[Invocation], state: State, home: str | None = Non
             # succeeded (no ``set -e`` is assumed), so the directory is one of the two
             in_chain = False
             cwd = cwd if cwd == before_cd else None
-        ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)], blind=blind)
+        ctx = Ctx(inv, cwd, state, home, assigned, values[len(out)], blind=blind,
+                  manifests_read=manifests is not None and manifests(inv))
         blind = blind or (loops is None and inv.command.compound)
         effect = _redirects(ctx)
         found = model(ctx) if effect else None
