@@ -155,6 +155,7 @@ if [ -n "$wheels_pid" ]; then
   wait "$wheels_pid" || die "pip download failed, see $LOGS/pip-download.log"
   log "wheels: $(ls "$WHEELS" | grep -c '\.whl$') files, $(du -sh "$WHEELS" | cut -f1)"
 fi
+python3 "$HERE/shadow_wheel.py" "$WHEELS" || die "could not write the test wheel dockfix-lab-shadow"
 if alive "$RUN/index.pid" && curl -sf "http://127.0.0.1:$PORT/stats" >/dev/null; then
   log "index already running on port $PORT"
 else
