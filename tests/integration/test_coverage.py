@@ -27,6 +27,12 @@ DEPS = Settings(select=frozenset({"DF001", "DF003"}))
     pytest.param("pip-upgrade-split", id="1-pip-upgrade-before-the-install-split"),
     # BUILD_DEPS assigned earlier in the RUN, apt-get install $BUILD_DEPS, pip upgrade and download
     pytest.param("apt-deps-variable", id="2-variable-set-in-the-run"),
+    # RUNs that use the copied files move down with the COPY, below the install: shell builtins
+    # below a pip named by its path; chmod and sed below a virtualenv's pip (not on PATH), past a
+    # step that stays; a carried step and an install RUN cut after the install
+    pytest.param("carry-builtins", id="1-carried-builtins"),
+    pytest.param("carry-venv-programs", id="1-carried-programs-venv-install"),
+    pytest.param("carry-chain-split", id="1-carried-step-and-split-install"),
 ])
 def test_rewrite_verifies(case, docker, index):
     report = verify_file(docker, PROJECTS / case / "Dockerfile", index=index, settings=DEPS)

@@ -33,6 +33,11 @@ CASES = [
     pytest.param("glob-include", DEPS, "holds a pattern character", id="E-pattern-in-manifest-name"),
     pytest.param("setup-py-filter", UNSAFE, "filters the lines it reads", id="F-setup-py-filters-requirements"),
     pytest.param("uv-workspace-path", DEPS, "not a workspace member", id="F-uv-path-source-outside-workspace"),
+    # a step that uses the copied files, carried below the install without the checks
+    pytest.param("carry-edits-manifest", DEPS, "the install at line 5 reads /app/requirements.txt", id="G-carried-step-edits-the-manifest"),
+    pytest.param("carry-reads-passed-step", DEPS, "the RUN at line 6 writes /tmp/stamp", id="G-carried-step-reads-what-a-passed-step-writes"),
+    # the lab's dockfix-lab-shadow wheel installs a console script named chmod into /usr/local/bin
+    pytest.param("carry-shadowed-program", DEPS, "which it reads (/usr/local/bin/chmod)", id="G-carried-step-program-shadowed-by-the-install"),
 ]
 
 

@@ -36,11 +36,13 @@ from .reorder import (
     first_dest_workdir,
     BroadCopy,
     Refuse,
+    check_carry,
     check_move_down,
     check_install,
     config_manifests,
     each_install,
     install_cwd,
+    install_effect,
     known_path,
     subshell_invocations,
     manifest_copy,
@@ -127,11 +129,15 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
     # a WORKDIR of the destination between would create it with another owner: the manifest COPY
     # goes above it and creates the folder as the broad COPY did (same flags)
     at = first_dest_workdir(facts, broad, k)
-    check_move_down(facts, broad, k, absolute_dest=True, created_at=at)
+    # (a RUN between that uses the copied files moves down with it, after the install, if it may)
+    carried = check_move_down(facts, broad, k, absolute_dest=True, created_at=at, carry=True)
     moved_line = absolute_copy(facts, broad, st_install)  # WORKDIR /app, COPY . ., WORKDIR /app/backend
     # the manifests land inside the destination before the install, so the folder exists then
     inside = any(relative(image_path, broad.dest) not in (None, ".") for _, image_path in manifests)
     check_install(facts, broad, install, invs, st_install, _reads_manifests, dest_exists=inside)
+    if carried:
+        check_carry(facts, broad, carried, k, lambda: install_effect(
+            facts, install, invs, _reads_manifests, [image_path for _, image_path in manifests]))
 
     # Edits: remove the broad COPY (with its comments), copy the manifests right before the
     # install (above its comment block), put the broad COPY right after the install.
@@ -147,12 +153,19 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
         moved = block(df, c_start, c.start) + lines_text(df, c.start, [moved_line])
         moved_expect = Expect(c.keyword, tuple(f.raw for f in c.flags), tuple(moved_line.split()[1 + len(c.flags):]))
     edits = [remove_block(df, c_start, c.end + 1)]
+    moved_expects = (moved_expect,)
+    for j, _ in carried:  # each with its comment block, after the moved COPY, in order
+        step = df.instructions[j]
+        s_start = comment_block_start(df, step)
+        edits.append(remove_block(df, s_start, step.end + 1))
+        moved += block(df, s_start, step.end + 1)
+        moved_expects += (expect_of(step),)
     if copy_lines:
         edits.append(insert_before(df, r_start, lines_text(df, r_start, copy_lines), expects))
     if rest is None:
-        edits.append(insert_after(df, install, moved, (moved_expect,)))
+        edits.append(insert_after(df, install, moved, moved_expects))
     else:
-        edits.append(_split_edit(facts, install, invs[-1], rest, moved, moved_expect))
+        edits.append(_split_edit(facts, install, invs[-1], rest, moved, moved_expects))
     what = ", ".join(m[0] for m in manifests)
     if rest is not None:
         msg = (f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install; the rest of "
@@ -161,10 +174,13 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
         msg = f"copy {what} and install before the COPY at line {c.lineno}, which moves below the install at line {install.lineno}"
     else:
         msg = f"move the COPY at line {c.lineno} below the install at line {install.lineno} ({what} already copied)"
+    if carried:
+        lines = ", ".join(str(df.instructions[j].lineno) for j, _ in carried)
+        msg += f"; the RUN{'s' if len(carried) > 1 else ''} at line{'s' if len(carried) > 1 else ''} {lines}, which use{'' if len(carried) > 1 else 's'} the copied files, move{'' if len(carried) > 1 else 's'} down with it"
     return Fix(CODE, NAME, msg, c.lineno, tuple(edits))
 
 
-def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved: str, moved_expect) -> Edit:
+def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved: str, moved_expects: tuple) -> Edit:
     """The install RUN cut after the install (``first``), the moved COPY, then ``RUN <the rest>``."""
     df = facts.df
     script, offset, _ = facts.script(install)
@@ -177,7 +193,7 @@ def _split_edit(facts, install: Instruction, first: Invocation, rest: int, moved
     new_run = " ".join([keyword, *flags, tail])
     text = cut.text
     nl = newline_at(df, install.end)
-    expect = cut.expect + (moved_expect, Expect("RUN", flags, tuple(tail.split())))
+    expect = cut.expect + moved_expects + (Expect("RUN", flags, tuple(tail.split())),)
     if not df.lines[install.end].endswith("\n"):  # the install ended the file without a newline: so does the new RUN
         # (the cut keeps the newline of a continued first line, or has none when the RUN was one line)
         return Edit(cut.start, cut.end, (text if text.endswith("\n") else text + nl) + moved + new_run, expect)

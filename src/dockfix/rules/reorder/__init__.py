@@ -7,13 +7,15 @@ the install must leave the copied tree alone, and the COPY must mean the same on
 A check that fails raises ``Refuse`` with the reason and the line.
 
 Modules: ``base`` (the broad COPY, ``Refuse``), ``steps`` (the instructions it moves past),
-``copies`` (the generated manifest COPYs), ``install`` (what the install reads and writes).
+``copies`` (the generated manifest COPYs), ``install`` (what the install reads and writes),
+``carry`` (the steps that use the copied files and move down with it).
 """
 
 from .base import (
     ACCOUNT_COMMANDS, BROAD_SOURCES, CARRIED_FLAGS, FHS_DIRS, GLOB, SAFE_KEYWORDS, BroadCopy, Refuse, broad_copy,
     each_install, install_cwd, known_path, source_dir, subshell_invocations, to_context, touches,
 )
+from .carry import check_carry, install_effect
 from .copies import absolute_copy, already_copied, copy_lines, manifest_copy, render
 from .install import (
     check_cache_in_tree, check_install, check_user_install, config_manifests, preflight, user_base,
@@ -34,6 +36,7 @@ __all__ = [
     "CARRIED_FLAGS",
     "check_accounts",
     "check_between",
+    "check_carry",
     "check_cache_in_tree",
     "check_environments",
     "check_install",
@@ -48,6 +51,7 @@ __all__ = [
     "FHS_DIRS",
     "GLOB",
     "install_cwd",
+    "install_effect",
     "known_path",
     "local_word",
     "manifest_copy",

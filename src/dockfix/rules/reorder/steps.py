@@ -16,21 +16,41 @@ from ...shell.effects import UNKNOWN_HOME, volume_effect
 from .base import ACCOUNT_COMMANDS, ACCOUNT_FILES, HARMLESS, PATH_COMMANDS, SAFE_KEYWORDS, SYSTEM_TOOLS, BroadCopy, Refuse, touches
 
 
-def check_move_down(facts, broad: BroadCopy, k: int, absolute_dest: bool = False, created_at: int | None = None) -> None:
+class MeetsCopy(Refuse):
+    """A RUN between reads or writes what the broad COPY brings (``why``): it cannot run before
+    the COPY, but may move down with it (``carry.check_carry``)."""
+
+    def __init__(self, reason: str, lineno: int, why: str):
+        super().__init__(reason, lineno)
+        self.why = why
+
+
+def check_move_down(facts, broad: BroadCopy, k: int, absolute_dest: bool = False, created_at: int | None = None,
+                    carry: bool = False) -> list[tuple[int, str]]:
     """May the broad COPY move down to just before instruction ``k``, meaning the same there?
 
     ``absolute_dest``: the caller writes the moved COPY's destination absolute
     (``absolute_copy``), so a WORKDIR between does not change it. ``created_at``: the caller puts
     the manifest COPYs (with the broad COPY's flags, into the destination) right before
-    instruction ``created_at``, so a WORKDIR of the destination itself from there on finds it."""
+    instruction ``created_at``, so a WORKDIR of the destination itself from there on finds it.
+    ``carry``: a RUN that uses the copied files does not refuse; it is returned, (index, why it
+    meets the COPY) in order, for the caller to move down with the COPY once ``carry.check_carry``
+    shows it may."""
+    carried = []
     for j in range(broad.index + 1, k):
         inst = facts.df.instructions[j]
         if created_at is not None and j >= created_at and workdir_target(facts, j) == broad.dest:
             continue  # the folder exists: the WORKDIR creates nothing
-        check_between(facts, broad, inst, facts.states[j])
+        try:
+            check_between(facts, broad, inst, facts.states[j])
+        except MeetsCopy as r:
+            if not carry:
+                raise
+            carried.append((j, r.why))
     check_same_meaning(facts, broad, facts.states[k], absolute_dest)
     check_accounts(facts, broad, k)
     check_environments(facts, broad)
+    return carried
 
 
 def workdir_target(facts, j: int) -> str | None:
@@ -100,7 +120,7 @@ def check_between(facts, broad: BroadCopy, inst: Instruction, st: State) -> None
         check_mounts(inst, st, dest)
         why = step_meets_copy(facts, broad, inst, st, invs)
         if why:
-            raise Refuse(f"the RUN at line {inst.lineno} may use the files of the COPY at line {c.lineno}: {why}", inst.lineno)
+            raise MeetsCopy(f"the RUN at line {inst.lineno} may use the files of the COPY at line {c.lineno}: {why}", inst.lineno, why)
         return
     if kw == "VOLUME":
         paths = volume_paths(inst)

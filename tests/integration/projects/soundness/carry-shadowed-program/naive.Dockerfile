@@ -1,0 +1,6 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN /usr/local/bin/pip install -r requirements.txt
+COPY . .
+RUN chmod 0755 run.sh
