@@ -20,7 +20,9 @@ Two things must be shown before DF003 writes it (and pip's build isolation must 
 
   - setuptools (``setuptools.build_meta`` or no ``[build-system]``) with a static ``[project]``
     table (nothing ``dynamic``), no ``setup.py``/``setup.cfg`` and no ``[tool.setuptools]``
-    table (an explicit package list fails without the package folders);
+    table (an explicit package list fails without the package folders); the build requirements
+    name setuptools with lower bounds only (61 and newer read ``[project]``) and nothing else but
+    ``wheel`` (a plugin such as setuptools-scm may change the metadata);
   - poetry-core: ``prepare_metadata_for_build_wheel`` reads pyproject.toml (``[project]``, whose
     dynamic fields come from ``[tool.poetry]``, or ``[tool.poetry]`` alone), the readme files and
     a ``license = {file}``; the package folders (``packages``/``include``) are looked up lazily,
@@ -227,7 +229,7 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
         return None, f"{pyproject}: {_NEEDS_SOURCES[backend]}"
     version_file = None  # pdm-backend's version source, when it reads one
     if backend in _SETUPTOOLS:
-        why = _setuptools_refusal(ctx, proj, pyproject, project, tool)
+        why = _setuptools_refusal(ctx, proj, pyproject, project, system, tool)
     elif backend == _POETRY:
         why = _poetry_refusal(pyproject, project, system, tool)
     elif backend == _PDM:
@@ -256,20 +258,22 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
     return files, ""
 
 
-def _backend_requirement(pyproject: str, system, name: str, others_allowed: bool) -> str:
+def _backend_requirement(pyproject: str, system, name: str, others_allowed: bool, also=frozenset()) -> str:
     """Why the build requirements may give a ``name`` older than the one proven ('' when they
     cannot): ``name`` must be listed with lower bounds only (``>=``/``>``, no marker), so that pip's
     isolated build gets the newest release (older poetry-core, before 1.8, looks for the package
-    folder to build the metadata). With ``others_allowed`` False, nothing else may be listed."""
+    folder to build the metadata; setuptools before 61 does not read ``[project]``). With
+    ``others_allowed`` False, nothing else may be listed but the names of ``also``."""
     requires = system.get("requires") if isinstance(system, dict) else None
     found = False
     for req in requires if isinstance(requires, list) else ["?"]:
         m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*?)\s*", req) if isinstance(req, str) else None
-        if m and re.sub(r"[-_.]+", "-", m.group(1)).lower() == name:
+        key = re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
+        if key == name:
             if not re.fullmatch(r"(\s*>=?\s*[\w.*+!-]+\s*(,(?=\s*>)|$))*", m.group(2)):
                 return f"{pyproject}: the build requirement {req!r} may give an older {name} than the one whose metadata inputs are known"
             found = True
-        elif not others_allowed:
+        elif not others_allowed and key not in also:
             return f"{pyproject}: the build requirement {req!r} may add a build hook that changes the metadata"
     return "" if found else f"{pyproject}: the build requirements do not name {name}"
 
@@ -299,7 +303,7 @@ def _project_refusal(pyproject: str, project, allowed_dynamic=frozenset()) -> st
     return ""
 
 
-def _setuptools_refusal(ctx, proj: str, pyproject: str, project, tool) -> str:
+def _setuptools_refusal(ctx, proj: str, pyproject: str, project, system, tool) -> str:
     for other in ("setup.py", "setup.cfg"):
         p = posixpath.normpath(posixpath.join(proj, other))
         if ctx.exists(p) and not ctx.is_ignored(p):
@@ -307,6 +311,11 @@ def _setuptools_refusal(ctx, proj: str, pyproject: str, project, tool) -> str:
     why = _project_refusal(pyproject, project)
     if why:
         return why
+    if isinstance(system, dict):  # without [build-system], pip builds with the newest setuptools
+        # (wheel only adds the bdist_wheel command)
+        why = _backend_requirement(pyproject, system, "setuptools", others_allowed=False, also={"wheel"})
+        if why:
+            return why
     if "setuptools" in tool:
         return f"{pyproject} configures setuptools ([tool.setuptools]), which may need the package folders for the metadata"
     return ""
