@@ -151,6 +151,20 @@ class BuildContext:
         self._text_cache[norm] = text
         return text
 
+    def toml(self, rel: str) -> tuple[dict | None, str]:
+        """A context file read as TOML, once per context: ``(data, '')``, or ``(None, why)`` when
+        it is not valid TOML. A file that cannot be read is empty (``{}``). The data is shared
+        between callers: read it, never change it."""
+        key = ("toml", rel)
+        if key not in self.memo:
+            import tomllib  # only where a TOML file is read (start-up of a check)
+
+            try:
+                self.memo[key] = (tomllib.loads(self.read_text(rel) or ""), "")
+            except tomllib.TOMLDecodeError as exc:
+                self.memo[key] = (None, str(exc))
+        return self.memo[key]
+
     # -- .dockerignore --------------------------------------------------------
 
     def set_dockerfile(self, dockerfile_path: str | os.PathLike[str] | None) -> None:

@@ -260,11 +260,8 @@ def config_copies(facts, broad, inst, inv: Invocation, get, starts: list[str]) -
 
 
 def _has_table(ctx, path: str, table: str) -> bool:
-    import tomllib
-
-    try:
-        data = tomllib.loads(ctx.read_text(path) or "")
-    except tomllib.TOMLDecodeError:
+    data, _ = ctx.toml(path)
+    if data is None:
         return True  # unreadable: it may hold anything
     for key in table.split("."):
         if not isinstance(data, dict) or key not in data:
@@ -288,17 +285,14 @@ def check_content(ctx, path: str, tool: str, table: str | None = None) -> None:
     """Refuse a configuration file that names a local path, or that pip reads as ``user = true``
     (an install into the home), or a pipenv .env that sets pip's variables. TOML files are read
     as TOML (only ``table`` of a pyproject.toml); the others line by line."""
-    import tomllib
-
     text = ctx.read_text(path)
     if text is None:
         raise Refuse(f"{path}: dockfix cannot read this configuration file", 0)
     base = posixpath.basename(path)
     if base.endswith(".toml"):
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise Refuse(f"{path}: invalid TOML ({exc})", 0) from None
+        data, why = ctx.toml(path)
+        if data is None:
+            raise Refuse(f"{path}: invalid TOML ({why})", 0)
         for key in (table.split(".") if table else ()):
             data = data.get(key, {}) if isinstance(data, dict) else {}
         if table == "tool.uv" and isinstance(data, dict):

@@ -171,12 +171,10 @@ def _present(ctx: BuildContext, path: str) -> None:
 
 
 def _toml(ctx: BuildContext, path: str) -> dict:
-    import tomllib  # only where a TOML file is read (start-up of a check)
-
-    try:
-        return tomllib.loads(ctx.read_text(path) or "")
-    except tomllib.TOMLDecodeError as exc:
-        raise Refuse(f"{path}: invalid TOML ({exc})", 0) from None
+    data, why = ctx.toml(path)
+    if data is None:
+        raise Refuse(f"{path}: invalid TOML ({why})", 0)
+    return data
 
 
 def _check_pipfile(ctx: BuildContext, path: str) -> None:

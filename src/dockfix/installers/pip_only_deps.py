@@ -215,11 +215,8 @@ def metadata_files(ctx, proj: str) -> tuple[list[str] | None, str]:
     pyproject = posixpath.normpath(posixpath.join(proj, "pyproject.toml"))
     if not ctx.is_file(pyproject) or ctx.is_ignored(pyproject):
         return None, f"{pyproject} is not in the build context"
-    import tomllib  # only where a TOML file is read (start-up of a check)
-
-    try:
-        data = tomllib.loads(ctx.read_text(pyproject) or "")
-    except tomllib.TOMLDecodeError:
+    data, _ = ctx.toml(pyproject)
+    if data is None:
         return None, f"{pyproject} is not valid TOML"
     system = data.get("build-system")
     backend = system.get("build-backend") if isinstance(system, dict) else None

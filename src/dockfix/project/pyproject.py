@@ -6,7 +6,6 @@ reads.
 
 from __future__ import annotations
 
-import tomllib
 
 from ..build.context import BuildContext
 from ..build.paths import _normalize_rel
@@ -65,11 +64,9 @@ def _project_deps(ctx: BuildContext, project_dir: str) -> ProjectDeps:
     data: dict | None = None
     if pp_rel is not None and ctx.is_file(pp_rel):
         st.touch(pp_name)
-        text = ctx.read_text(pp_rel)
-        try:
-            data = tomllib.loads(text or "")
-        except tomllib.TOMLDecodeError as exc:
-            reason = f"{pp_rel}: invalid TOML ({exc})"
+        data, why = ctx.toml(pp_rel)
+        if data is None:
+            reason = f"{pp_rel}: invalid TOML ({why})"
             return result()
 
     has_cfg = ctx.is_file(st.rel("setup.cfg") or "")

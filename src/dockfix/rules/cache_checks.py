@@ -113,16 +113,8 @@ def _config_files(facts, inst: Instruction, cache) -> str | None:
 
 
 def _toml(ctx, path: str) -> dict | None:
-    """A context file read as TOML (kept for later passes); None when it is not TOML."""
-    key = ("cache_checks.toml", path)
-    if key not in ctx.memo:
-        import tomllib  # only where a TOML file is read (start-up of a check)
-
-        try:
-            ctx.memo[key] = tomllib.loads(ctx.read_text(path) or "")
-        except tomllib.TOMLDecodeError:
-            ctx.memo[key] = None
-    return ctx.memo[key]
+    """A context file read as TOML (``BuildContext.toml``); None when it is not TOML."""
+    return ctx.toml(path)[0]
 
 
 def context_files(facts, inst: Instruction, names: tuple[str, ...]) -> list[str] | str:
