@@ -210,26 +210,12 @@ def _stage_users(df: Dockerfile) -> list[int | None]:
     return last
 
 
-_PARENTS: dict[int, tuple[weakref.ref, list]] = {}
 _USERS: dict[int, tuple[weakref.ref, list]] = {}
 
 
-def _stage_parents(df: Dockerfile) -> list[Stage | None]:
-    """The stage each stage is built FROM (the first earlier stage of that name or index), once per file."""
-    hit = _PARENTS.get(id(df))
-    if hit is not None and hit[0]() is df:
-        return hit[1]
-    first: dict[str, Stage] = {}
-    parents: list[Stage | None] = []
-    for st in df.stages:
-        words = df.instructions[st.start].args.split()
-        parents.append(first.get(words[0].lower() if words else ""))
-        for key in (st.name, str(st.index)):
-            if key is not None:
-                first.setdefault(key, st)
-    key = id(df)
-    _PARENTS[key] = (weakref.ref(df, lambda _, key=key: _PARENTS.pop(key, None)), parents)
-    return parents
+def _stage_parents(df: Dockerfile) -> tuple[Stage | None, ...]:
+    """The stage each stage is built FROM (``Dockerfile.stage_parents``)."""
+    return df.stage_parents
 
 
 # --- variables as a RUN sees them -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import Enum
 
 
@@ -104,6 +105,20 @@ class Dockerfile:
             if n == name:
                 return v
         return None
+
+    @cached_property
+    def stage_parents(self) -> tuple[Stage | None, ...]:
+        """For each stage, the earlier stage it is built FROM (the first of that name or index),
+        else None; once per file."""
+        first: dict[str, Stage] = {}
+        parents: list[Stage | None] = []
+        for st in self.stages:
+            words = self.instructions[st.start].args.split()
+            parents.append(first.get(words[0].lower() if words else ""))
+            for key in (st.name, str(st.index)):
+                if key is not None:
+                    first.setdefault(key, st)
+        return tuple(parents)
 
     def stage_of(self, index: int) -> Stage | None:
         k = bisect_right(self.stages, index, key=lambda st: st.start) - 1  # stages are in file order

@@ -186,11 +186,7 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
 
 def _parent_stage(df, stage):
     """The earlier stage ``stage`` is built FROM, if any."""
-    base = (stage.base or "").lower()
-    for s in df.stages:
-        if s.index < stage.index and (s.name == base or str(s.index) == base):
-            return s
-    return None
+    return df.stage_parents[stage.index]
 
 
 # Backends whose metadata inputs dockfix knows (pyproject.toml's build-backend).
