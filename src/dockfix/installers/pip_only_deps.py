@@ -48,6 +48,7 @@ import posixpath
 import re
 
 from ..build.state import env_pairs
+from ..project.requirements import requirement_name
 
 ONLY_DEPS_SINCE = (26, 2)
 PIP_REQUIRES_PYTHON = (3, 10)  # pip 26.x: Requires-Python >=3.10 (older Pythons get an older pip)
@@ -260,10 +261,10 @@ def _backend_requirement(pyproject: str, system, name: str, others_allowed: bool
     requires = system.get("requires") if isinstance(system, dict) else None
     found = False
     for req in requires if isinstance(requires, list) else ["?"]:
-        m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*?)\s*", req) if isinstance(req, str) else None
-        key = re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
+        named = requirement_name(req) if isinstance(req, str) else None
+        key, rest = named if named is not None else (None, "")
         if key == name:
-            if not re.fullmatch(r"(\s*>=?\s*[\w.*+!-]+\s*(,(?=\s*>)|$))*", m.group(2)):
+            if not re.fullmatch(r"(\s*>=?\s*[\w.*+!-]+\s*(,(?=\s*>)|$))*", rest):
                 return f"{pyproject}: the build requirement {req!r} may give an older {name} than the one whose metadata inputs are known"
             found = True
         elif not others_allowed and key not in also:

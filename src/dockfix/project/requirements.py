@@ -185,3 +185,19 @@ def _parse_requirements_cached(content: str) -> tuple[RequirementLine, ...]:
 
 
 _SHLEX_SPECIAL = re.compile(r"""['"\\]""")
+
+
+# ---------------------------------------------------------------------------
+# Requirement names (PEP 503 normalisation)
+# ---------------------------------------------------------------------------
+
+_NAME_RE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def requirement_name(requirement: str) -> tuple[str, str] | None:
+    """The normalized project name a requirement starts with and the text after it
+    (``Flask_Login >= 1`` -> ``("flask-login", ">= 1")``); None when it starts with no name."""
+    m = _NAME_RE.match(requirement)
+    if m is None:
+        return None
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower(), requirement[m.end():].strip()

@@ -33,6 +33,7 @@ from ..dockerfile.edits import (
     remove_block,
 )
 from ..installers import PROJECT_VENV, Manifest, deps_only, expand, project_install
+from ..project.requirements import requirement_name
 from ..dockerfile.model import Applicability, Edit, Expect, Fix, Instruction
 from .reorder import (
     BroadCopy,
@@ -341,8 +342,8 @@ def _only_deps_plan(facts, broad: BroadCopy, install: Instruction, invs, t: int,
 
 def _req_name(requirement: str) -> str:
     """The normalized project name of a requirement (``Flask_Login>=1`` -> ``flask-login``)."""
-    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else requirement
+    found = requirement_name(requirement)
+    return found[0] if found else requirement
 
 
 def _earlier_output(facts, broad: BroadCopy, prefix: list[str], marker: tuple[str, ...]):
