@@ -97,3 +97,17 @@ def test_carried_steps_keep_their_order_and_comments(tmp_path):
         "# two\nRUN echo 2 >> settings.env\n"), r.patched.decode()
     again = fix_bytes(r.patched, str(tmp_path / "Dockerfile"), tmp_path, DF001)
     assert again.outcome == "unchanged"
+
+
+def test_an_exec_form_run_is_not_carried(tmp_path):
+    # without a shell even echo is a program looked up on PATH (the reader leaves exec-form RUNs
+    # unread today, so this guard is reached directly)
+    from dockfix.build.context import BuildContext
+    from dockfix.dockerfile.reader import read
+    from dockfix.rules import Facts
+    from dockfix.rules.reorder.carry import _Stuck, carried_effect
+
+    df = read(b'FROM python:3.11-slim\nRUN ["echo", "x"]\n')
+    facts = Facts(df, BuildContext(tmp_path), Settings())
+    with pytest.raises(_Stuck, match="exec form"):
+        carried_effect(facts, df.instructions[1])

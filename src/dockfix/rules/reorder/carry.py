@@ -114,6 +114,8 @@ def carried_effect(facts, inst: Instruction) -> Effect:
         raise _Stuck(f"it has {inst.flags[0].raw.split('=', 1)[0]}")
     if inst.heredocs:
         raise _Stuck("it has a heredoc")
+    if inst.json_form:  # no shell: even echo is a program found on PATH
+        raise _Stuck("it is in exec form")
     effect = _run_effect(facts, inst, carried=True)
     if effect.reads_anything or effect.writes_anything:
         raise _Stuck("what it reads or writes is not fully known")
