@@ -207,8 +207,9 @@ def _fix(target: Target) -> FileResult:
 
 def default_jobs(files: int | None = None) -> int:
     """The processes that pay for ``files`` files: one below ``MIN_PARALLEL``, else one per core
-    with at least ``FILES_PER_WORKER`` files each. (On a machine already busy, more processes
-    still get more of its time: measured with bench/startup.py, the pool stays ahead.)"""
+    with at least ``FILES_PER_WORKER`` files each. (bench/startup.py on a near-idle 2-core machine:
+    a pool of 2 breaks even with one process at 48 to 64 files and takes 0.87x its time at 128; on
+    a busy machine the pool may lose, as the benchmark's notes explain.)"""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
