@@ -607,3 +607,14 @@ def test_pip_manifest_install_only_for_a_caller_that_resolved_the_manifests():
     for other in ("-e .", "--src /s -r r.txt", "--group dev"):
         invs = invocations(f"pip install {other}")
         assert effects.run_effects(invs, st, "/root", None, manifests=lambda inv: True)[0][1] is None, other
+
+
+@pytest.mark.parametrize("script, looked_up", [
+    ("sleep 1", True), ("uname -a", True), ("id", True), ("whoami", True),  # programs
+    ("echo x", False), ("test -d /x", False), ("cd /tmp", False), ("true", False),  # builtins of every shell
+])
+def test_a_program_is_looked_up_on_path(script, looked_up):
+    # a COPY into a PATH folder that brings a file of that name changes what runs
+    fake = Fake(script.split()[0])
+    why = commute.meets_copy(effect(script), "/usr/local/bin", fake.copied, dest_exists=True, names=fake.names)
+    assert (why is not None) == looked_up, why

@@ -20,7 +20,12 @@ NOTHING = {
     "true", ":", "false", "set", "export", "unset", "readonly", "umask", "exit", "echo", "printf",
     "sleep", "whoami", "id", "uname", "pwd", "nproc", "arch", "shift", "wait",
 }
-BUILTINS = NOTHING | {"cd", "test", "[", "command", "type", "hash", "pushd", "popd"}
+# Commands every shell a RUN may use (dash, bash, busybox ash) runs itself: no PATH lookup. Any
+# other name (sleep, id, uname; pushd, a bash builtin, in dash) is a program found on PATH.
+BUILTINS = frozenset({
+    ":", "true", "false", "echo", "printf", "test", "[", "cd", "pwd", "set", "export", "unset", "readonly",
+    "umask", "exit", "shift", "wait", "command", "type", "hash",
+})
 # Programs that run code or scripts the model cannot see: they may read and write anything.
 OPAQUE = {
     "sh", "bash", "dash", "zsh", "ash", "ksh", "source", ".", "eval", "exec", "make", "cmake", "npm",
