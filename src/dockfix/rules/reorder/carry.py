@@ -43,29 +43,28 @@ destination (the whole tree) and, with ``--chown``, reads the account files.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
 
 from ...build.state import State, copy_parts, join
 from ...dockerfile.model import Instruction
 from ...shell.effect_types import Access, Ctx, Effect
+from ...shell.commands import BUILTINS
 from ...shell.effects import run_effects
 from ...shell.nodes import Invocation
 from .base import BroadCopy, Refuse
 from .commute import PACKAGE_ROOTS, relation
 
-# Commands every shell a RUN may use (dash, bash, busybox ash) runs itself, without a PATH lookup.
-SHELL_BUILTINS = frozenset({
-    ":", "true", "false", "echo", "printf", "test", "[", "cd", "pwd", "set", "export", "unset", "readonly",
-    "umask", "exit", "shift",
-})
 # Instructions a carried RUN may pass: they change nothing a RUN runs with.
 PASSABLE = frozenset({"RUN", "COPY", "ADD", "LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL",
                       "MAINTAINER", "ONBUILD"})
 SYSTEM_LIBRARIES = ("/lib", "/lib32", "/lib64", "/libx32", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32")
 LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
 ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
+# What running a program reads besides its file: the loader's files and the library folders
+# (the shell: the system ones only; assumed: it needs only the C library).
+_SHELL_LOADS = frozenset(Access(p, tree=True) for p in (*LOADER_FILES, *SYSTEM_LIBRARIES))
+_PROGRAM_LOADS = _SHELL_LOADS | {Access("/usr/local/lib", tree=True)}
 _MERGED = {"/bin": "/usr/bin", "/sbin": "/usr/sbin", "/lib": "/usr/lib", "/lib32": "/usr/lib32", "/lib64": "/usr/lib64",
            "/libx32": "/usr/libx32"}
 _PYTHON = re.compile(r"(python|pip)(\d+(\.\d+)*)?")
@@ -164,12 +163,12 @@ def _run_effect(facts, inst: Instruction, carried: bool) -> Effect:
     reads: set[Access] = {Access(p) for p in ACCOUNT_FILES}
     shell = st.shell[0] if st.shell else "/bin/sh"
     if shell.startswith("/"):
-        reads |= _program_reads(shell, SYSTEM_LIBRARIES)
+        reads |= _SHELL_LOADS | {Access(join("/", shell))}
     else:  # SHELL ["bash", "-c"]: the program is looked up on PATH
         dirs = Ctx(invs[0], st.workdir, st, None).path_dirs() if invs and "/" not in shell else None
         if dirs is None:
             raise _Stuck(f"where the SHELL program '{shell}' is found is not known")
-        reads |= _program_reads("/", SYSTEM_LIBRARIES + ("/usr/local/lib",)) | {Access(join(d, shell)) for d in dirs}
+        reads |= _PROGRAM_LOADS | {Access(join(d, shell)) for d in dirs}
     total = Effect("", frozenset(reads))
     for inv, effect in run_effects(invs, st, home, text):
         if effect is None:
@@ -179,44 +178,27 @@ def _run_effect(facts, inst: Instruction, carried: bool) -> Effect:
 
 
 def _command_reads(inv: Invocation, st: State, home: str, carried: bool) -> Effect:
+    """What running the command's program reads beyond its effect model, which already has the
+    program's file (each ``PATH`` folder for a name that is no shell builtin, ``commands.BUILTINS``):
+    the loader's files and library folders; for a Python, its prefixes and user site."""
     words = inv.command.words
-    if not words:
+    if not words or ("/" not in words[0].value and words[0].value in BUILTINS):
         return Effect("")
     program = words[0].value
-    name = program.rpartition("/")[2]
-    if words[0].has_expansion:
-        raise _Stuck(f"'{_text(inv)}' runs a program named by a variable")
-    if "/" not in program and program in SHELL_BUILTINS:
-        return Effect("")
-    if "/" in program and not program.startswith("/"):
-        raise _Stuck(f"'{_text(inv)}' runs a program by a relative path")
-    if any(a.value.split("=", 1)[0] == "PATH" for a in inv.command.assignments):
-        raise _Stuck(f"'{_text(inv)}' sets PATH")
+    if not _PYTHON.fullmatch(program.rpartition("/")[2]):
+        return Effect("", _PROGRAM_LOADS)
+    if carried:
+        raise _Stuck(f"'{_text(inv)}' runs Python, which reads what an install writes")
+    from ...shell.commands_net import _prefixes
+
     ctx = Ctx(inv, st.workdir, st, home if home.startswith("/") else None)
-    dirs = [posixpath.dirname(program)] if "/" in program else ctx.path_dirs()
-    if dirs is None:
-        raise _Stuck(f"the folders '{program}' is looked up in are not known")
-    out = _program_reads("/", SYSTEM_LIBRARIES + ("/usr/local/lib",))
-    out |= {Access(join(d, name)) for d in dirs}
-    if _PYTHON.fullmatch(name):
-        if carried:
-            raise _Stuck(f"'{_text(inv)}' runs Python, which reads what an install writes")
-        from ...shell.commands_net import _prefixes
-
-        prefixes = _prefixes(ctx, program)
-        if prefixes is None:
-            raise _Stuck(f"where '{program}' is installed is not known")
-        out |= {Access(p, tree=True) for p in prefixes}
-        if ctx.home is None:  # the user's site-packages, below a home whose place is not known
-            return Effect("", frozenset(out), configs=frozenset({"~/.local"}))
-        out.add(Access(join(ctx.home, ".local"), tree=True))
-    return Effect("", frozenset(out))
-
-
-def _program_reads(program: str, libraries: tuple[str, ...]) -> set[Access]:
-    """The program file (none for "/"), the loader's files and the library folders it may load from."""
-    out = {Access(p, tree=True) for p in (*LOADER_FILES, *libraries)}
-    return out if program == "/" else out | {Access(join("/", program))}
+    prefixes = _prefixes(ctx, program)
+    if prefixes is None:
+        raise _Stuck(f"where '{program}' is installed is not known")
+    out = _PROGRAM_LOADS | {Access(p, tree=True) for p in prefixes}
+    if ctx.home is None:  # the user's site-packages, below a home whose place is not known
+        return Effect("", out, configs=frozenset({"~/.local"}))
+    return Effect("", out | {Access(join(ctx.home, ".local"), tree=True)})
 
 
 def mount_writes(inst: Instruction, st: State) -> Effect:
@@ -291,4 +273,4 @@ def _text(inv: Invocation) -> str:
     return " ".join(w.raw for w in inv.command.words) or " ".join(inv.command.redirects)
 
 
-__all__ = ["check_carry", "install_effect", "carried_effect", "passed_effect", "meets", "SHELL_BUILTINS"]
+__all__ = ["check_carry", "install_effect", "carried_effect", "passed_effect", "meets"]
