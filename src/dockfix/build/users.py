@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .state import _VAR, NON_ROOT_BASES, State
-from ..dockerfile.model import Dockerfile, Instruction, Stage
+from ..dockerfile.model import Dockerfile, Instruction
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def chain(df: Dockerfile, idx: int) -> list[int]:
     stage = df.stage_of(idx)
     if stage is None:
         return []
-    parents = _stage_parents(df)
+    parents = df.stage_parents
     parts = [range(stage.start, idx)]
     parent = parents[stage.index]
     while parent is not None:  # a loop, not recursion: a chain of a thousand stages is a valid file
@@ -189,7 +189,7 @@ def _last_user(df: Dockerfile, idx: int) -> int | None:
     for k in range(idx - 1, stage.start - 1, -1):
         if df.instructions[k].keyword == "USER":
             return k
-    parent = _stage_parents(df)[stage.index]
+    parent = df.stage_parents[stage.index]
     return None if parent is None else _stage_users(df)[parent.index]
 
 
@@ -199,7 +199,7 @@ def _stage_users(df: Dockerfile) -> list[int | None]:
     hit = _USERS.get(id(df))
     if hit is not None and hit[0]() is df:
         return hit[1]
-    parents = _stage_parents(df)
+    parents = df.stage_parents
     last: list[int | None] = []
     for st in df.stages:
         own = next((k for k in range(st.end - 1, st.start - 1, -1) if df.instructions[k].keyword == "USER"), None)
@@ -211,11 +211,6 @@ def _stage_users(df: Dockerfile) -> list[int | None]:
 
 
 _USERS: dict[int, tuple[weakref.ref, list]] = {}
-
-
-def _stage_parents(df: Dockerfile) -> tuple[Stage | None, ...]:
-    """The stage each stage is built FROM (``Dockerfile.stage_parents``)."""
-    return df.stage_parents
 
 
 # --- variables as a RUN sees them -------------------------------------------------------------------

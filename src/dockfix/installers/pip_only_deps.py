@@ -165,7 +165,7 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
     while idx >= 0:
         inst = df.instructions[idx]
         if inst.keyword == "FROM":
-            parent = _parent_stage(df, stage)
+            parent = df.stage_parents[stage.index]
             if parent is None:
                 break
             stage, idx = parent, parent.end - 1
@@ -183,11 +183,6 @@ def pip_version_proof(facts, k: int, invs: list, t: int) -> tuple[str | None, st
                 return None, f"the RUN at line {inst.lineno} is not read by dockfix; it may change pip"
         idx -= 1
     return None, "no earlier step shows that pip is 26.2 or newer (needed for --only-deps)"
-
-
-def _parent_stage(df, stage):
-    """The earlier stage ``stage`` is built FROM, if any."""
-    return df.stage_parents[stage.index]
 
 
 # Backends whose metadata inputs dockfix knows (pyproject.toml's build-backend).

@@ -96,7 +96,7 @@ def _config_files(facts, inst: Instruction, cache) -> str | None:
     if isinstance(found, str):
         return found
     for path in found:
-        data = _toml(facts.ctx, path)
+        data = facts.ctx.toml(path)[0]
         if data is None:
             return f"{path} in the build context cannot be read as TOML; it may configure {cache.key}'s cache"
         if posixpath.basename(path) == "pyproject.toml":
@@ -110,11 +110,6 @@ def _config_files(facts, inst: Instruction, cache) -> str | None:
             if node is not None:
                 return f"{path} in the build context sets {key}, which may move the cache or keep run-time files in it"
     return None
-
-
-def _toml(ctx, path: str) -> dict | None:
-    """A context file read as TOML (``BuildContext.toml``); None when it is not TOML."""
-    return ctx.toml(path)[0]
 
 
 def context_files(facts, inst: Instruction, names: tuple[str, ...]) -> list[str] | str:
