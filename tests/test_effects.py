@@ -618,3 +618,9 @@ def test_a_program_is_looked_up_on_path(script, looked_up):
     fake = Fake(script.split()[0])
     why = commute.meets_copy(effect(script), "/usr/local/bin", fake.copied, dest_exists=True, names=fake.names)
     assert (why is not None) == looked_up, why
+
+
+@pytest.mark.parametrize("script", ["id -u", "whoami", "id app"])
+def test_id_and_whoami_read_the_account_files(script):
+    e = effect(script)
+    assert {Access("/etc/passwd"), Access("/etc/group")} <= e.reads and not e.writes

@@ -18,7 +18,7 @@ from .nodes import Word
 # Shell builtins and commands that touch no file (beyond redirections).
 NOTHING = {
     "true", ":", "false", "set", "export", "unset", "readonly", "umask", "exit", "echo", "printf",
-    "sleep", "whoami", "id", "uname", "pwd", "nproc", "arch", "shift", "wait",
+    "sleep", "uname", "pwd", "nproc", "arch", "shift", "wait",
 }
 # Commands every shell a RUN may use (dash, bash, busybox ash) runs itself: no PATH lookup. Any
 # other name (sleep, id, uname; pushd, a bash builtin, in dash) is a program found on PATH.

@@ -87,6 +87,13 @@ def _accounts(ctx: Ctx) -> None:
     ctx.write("/var/log/faillog")
 
 
+def account_lookup(ctx: Ctx, words):
+    """``id``, ``whoami``: they read the account files (their arguments are names, not paths)."""
+    for f in ("/etc/passwd", "/etc/group", "/etc/nsswitch.conf"):
+        ctx.read(f)
+    return ctx.effect()
+
+
 def account(kind: str):
     def fn(ctx: Ctx, words):
         opts, args = getopt(words, **(_ADDUSER if kind in ("adduser", "addgroup") else _USERADD))
@@ -211,4 +218,5 @@ MODELS = {
     "conda": conda, "mamba": conda, "micromamba": conda,
     "update-ca-certificates": system, "ldconfig": system, "locale-gen": system,
     "which": which, "command": which,
+    "id": account_lookup, "whoami": account_lookup,
 }
