@@ -176,7 +176,10 @@ def _plan_one(facts, broad: BroadCopy, k: int, install: Instruction, invs: list[
         msg = f"move the COPY at line {c.lineno} below the install at line {install.lineno} ({what} already copied)"
     if carried:
         lines = ", ".join(str(df.instructions[j].lineno) for j, _ in carried)
-        msg += f"; the RUN{'s' if len(carried) > 1 else ''} at line{'s' if len(carried) > 1 else ''} {lines}, which use{'' if len(carried) > 1 else 's'} the copied files, move{'' if len(carried) > 1 else 's'} down with it"
+        if len(carried) == 1:
+            msg += f"; the RUN at line {lines}, which uses the copied files, moves down with it"
+        else:
+            msg += f"; the RUNs at lines {lines}, which use the copied files, move down with it"
     return Fix(CODE, NAME, msg, c.lineno, tuple(edits))
 
 
