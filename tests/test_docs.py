@@ -98,6 +98,7 @@ REFUSALS = {
     'DF001/refuse-carry-uv': 'A step that uses the copied files, and an install whose writes dockfix does not model (`uv pip install`; only pip is modelled)',
     'DF001/refuse-carry-merged-usr': 'A step that uses the copied files runs `/bin/chmod`, and the install is a pip in `/usr/bin` that may write below `/usr` (`/bin` is `/usr/bin` on merged-usr systems)',
     'DF001/refuse-carry-into-prefix': 'A step that uses the copied files writes into the site-packages the install writes (a `.pth` file)',
+    'DF001/refuse-carry-netrc': 'A step that uses the copied files writes `~/.netrc`, which pip reads for the index credentials',
     'DF001/refuse-carry-shell-on-path': '`SHELL ["bash", "-c"]` names the shell without a path: BuildKit finds it on `PATH`, where the install writes',
     'DF003/refuse-uv-workspace-path-source': 'A `[tool.uv.sources]` path that is not a workspace member: `--no-install-workspace` still installs it',
     'DF003/refuse-pdm-dev-path': 'A PDM dev group with a local (editable) path, installed unless `--prod`',

@@ -277,9 +277,35 @@ def test_writes(script, expected):
     ("[ a -nt b ]", {"/w/a", "/w/b"}),
 ])
 def test_reads(script, expected):
-    assert reads(script) - {"/root/.curlrc"} == expected - {"/root/.curlrc"}
+    assert reads(script) - {"/root/.curlrc"} - NETWORK == expected - {"/root/.curlrc"}
     if "curlrc" in str(expected):
         assert "/root/.curlrc" in reads(script)
+
+
+# what every download reads (commands_net.network): resolver files and trusted certificates
+NETWORK = {"/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf", "/etc/ssl",
+           "/usr/lib/ssl", "/etc/pki", "/etc/ca-certificates", "/usr/share/ca-certificates",
+           "/usr/local/share/ca-certificates"}
+
+
+@pytest.mark.parametrize("script, netrc", [
+    ("pip install -U pip", True), ("wget https://h/a", True), ("git clone https://h/r.git d", True),
+    ("curl -o a https://h/a", False), ("curl -n -o a https://h/a", True),
+])
+def test_downloads_read_certificates_resolver_and_netrc(script, netrc):
+    got = reads(script)
+    assert NETWORK <= got, NETWORK - got
+    assert ("/root/.netrc" in got) == netrc
+
+
+def test_a_certificate_variable_is_read_or_unknown():
+    assert "/certs/ca.pem" in {a.path for a in effect("pip install -U pip", lines="ENV SSL_CERT_FILE=/certs/ca.pem").reads}
+    assert effect("pip install -U pip", lines="ARG REQUESTS_CA_BUNDLE") is None
+
+
+def test_git_over_ssh_reads_the_keys():
+    assert {"/root/.ssh", "/etc/ssh"} <= reads("git clone git@github.com:o/r.git d")
+    assert "/root/.ssh" not in reads("git clone https://github.com/o/r.git d")
 
 
 @pytest.mark.parametrize("script", [
@@ -522,7 +548,7 @@ def test_unknown_home_pip_reads_are_configs():
     """With the home not known, pip's home files are ``configs``: only a caller that checked the
     tree for them (reorder.install) may accept them; anyone else reads them as anything."""
     e = effect("pip install --no-cache-dir -U pip", lines="", base="registry.example.com/base", home=effects.UNKNOWN_HOME)
-    assert e.configs == {"~/.pip/pip.conf", "~/.config/pip/pip.conf", "~/.local"}
+    assert e.configs == {"~/.pip/pip.conf", "~/.config/pip/pip.conf", "~/.local", "~/.netrc", "~/_netrc"}
     assert not e.reads_anything
     fake = Fake(*APP)
     assert "may read files dockfix cannot name" in commute.meets_copy(e, "/app", fake.copied, True, fake.names)

@@ -43,6 +43,32 @@ def _at_file(ctx: Ctx, word, sep: str = "@") -> None:
                 ctx.read(replace(word, value=path.split(";", 1)[0]))
 
 
+# Variables that point a download at other trusted certificates or credentials.
+_NETWORK_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC")
+
+
+def network(ctx: Ctx, netrc: bool = True) -> None:
+    """What a download reads besides its own files: the resolver's files, the trusted certificates
+    (OpenSSL's folders, the CA bundles that update-ca-certificates builds) and, where the tool
+    reads it, the user's ``~/.netrc`` (pip through requests, wget). A step that writes one of them
+    (``cp corp.crt /usr/local/share/ca-certificates/``) decides whether the download works."""
+    seen = {*ctx.state.env_names, *ctx.state.vars, *ctx.shell_vars}
+    for name in _NETWORK_ENV:
+        if name in seen:
+            value = ctx.var(name)
+            if value is None:
+                raise Unknown(name)
+            ctx.read(value, tree=True)
+    for f in ("/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf"):
+        ctx.read(f)
+    for d in ("/etc/ssl", "/usr/lib/ssl", "/etc/pki", "/etc/ca-certificates", "/usr/share/ca-certificates",
+              "/usr/local/share/ca-certificates"):
+        ctx.read(d, tree=True)
+    if netrc:
+        ctx.read_config("~/.netrc")
+        ctx.read_config("~/_netrc")
+
+
 def curl(ctx: Ctx, words):
     opts, urls = getopt(words, _CURL_FLAGS, _CURL_VALUED, _CURL_LONG, _CURL_LONG_V)
     urls = urls + values(opts, "url")
@@ -55,8 +81,7 @@ def curl(ctx: Ctx, words):
         base = found[0]
     if not (words and words[0].value in ("-q", "--disable")):
         ctx.read("~/.curlrc")
-    if has(opts, "n", "netrc", "netrc-optional"):
-        ctx.read("~/.netrc")
+    network(ctx, netrc=has(opts, "n", "netrc", "netrc-optional"))
     for f in values(opts, "o", "output"):
         if f.value != "-":
             ctx.write(f, base=base)
@@ -110,6 +135,7 @@ def wget(ctx: Ctx, words):
     opts, urls = getopt(words, _WGET_FLAGS, "OPoaiUtTlw", _WGET_LONG, _WGET_LONG_V)
     ctx.read("/etc/wgetrc")
     ctx.read("~/.wgetrc")
+    network(ctx)
     prefix = (values(opts, "P", "directory-prefix") or [None])[-1]
     base = None
     if prefix is not None:
@@ -192,6 +218,11 @@ def git(ctx: Ctx, words):
     remote = "://" in repo.value or re.match(r"[^/]+:", repo.value)
     if not remote:
         ctx.read(repo, tree=True, base=base)
+    else:
+        network(ctx)  # git's https reads ~/.netrc too
+        if not repo.value.startswith(("https://", "http://", "git://")):
+            ctx.read_config("~/.ssh", tree=True)  # ssh: keys, known_hosts, config
+            ctx.read("/etc/ssh", tree=True)
     for t in values(opts, "template", "reference", "reference-if-able"):
         ctx.read(t, tree=True, base=base)
     for d in values(opts, "separate-git-dir"):
@@ -335,6 +366,7 @@ def _pip_common(ctx: Ctx, inv, cache: bool = True) -> None:
         raise Unknown("XDG_CONFIG_HOME")  # moves pip's user or site configuration
     for f in ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.config/pip/pip.conf", "~/.pip/pip.conf"):
         ctx.read_config(f)
+    network(ctx)
     no_cache = "PIP_NO_CACHE_DIR" in names or any(o[0] == "--no-cache-dir" for o in inv.options if inv.tool == "pip")
     if cache and not no_cache:
         dirs = [v for n, v, _ in inv.options if n == "--cache-dir"] if inv.tool == "pip" else []
