@@ -99,6 +99,8 @@ REFUSALS = {
     'DF001/refuse-carry-merged-usr': 'A step that uses the copied files runs `/bin/chmod`, and the install is a pip in `/usr/bin` that may write below `/usr` (`/bin` is `/usr/bin` on merged-usr systems)',
     'DF001/refuse-carry-into-prefix': 'A step that uses the copied files writes into the site-packages the install writes (a `.pth` file)',
     'DF001/refuse-carry-netrc': 'A step that uses the copied files writes `~/.netrc`, which pip reads for the index credentials',
+    'DF001/refuse-carry-writes-outside-dest': 'A step that uses the copied files writes outside the destination of the `COPY` (`~/.pydistutils.cfg`), where the install may read more than dockfix lists',
+    'DF001/refuse-carry-home-in-dest': "A step that uses the copied files, and the install's home is in the destination of the `COPY` (`WORKDIR /root`)",
     'DF001/refuse-carry-shell-on-path': '`SHELL ["bash", "-c"]` names the shell without a path: BuildKit finds it on `PATH`, where the install writes',
     'DF003/refuse-uv-workspace-path-source': 'A `[tool.uv.sources]` path that is not a workspace member: `--no-install-workspace` still installs it',
     'DF003/refuse-pdm-dev-path': 'A PDM dev group with a local (editable) path, installed unless `--prod`',

@@ -79,12 +79,18 @@ def check_carry(facts, broad: BroadCopy, carried: list[tuple[int, str]], k: int,
     to just below the moved COPY, after the install at ``k`` whose effect ``install()`` gives
     (``install_effect``)? Raises ``Refuse`` naming the step, why it meets the COPY and why it
     cannot move."""
+    from .steps import run_home
+
     df = facts.df
     moving = {j for j, _ in carried}
     effects: dict[str, Effect] = {}
+    home = run_home(facts, df.instructions[k])
     for j, why in carried:
         inst = df.instructions[j]
         try:
+            if not home.startswith("/") or relation(home, broad.dest) != "apart":
+                raise _Stuck("the install's home may be in the COPY's destination, and what an install reads there "
+                             "is not all known")
             effect = carried_effect(facts, inst)
             for i in range(j + 1, k):
                 if i in moving:
@@ -100,6 +106,12 @@ def check_carry(facts, broad: BroadCopy, carried: list[tuple[int, str]], k: int,
             clash = meets(effect, effects["install"])
             if clash:
                 raise _Stuck(f"the install at line {df.instructions[k].lineno} {clash}")
+            # what an install reads is modelled, not known whole (a build of a source distribution
+            # reads ~/.pydistutils.cfg, pip may read a keyring...): write only inside the destination
+            outside = sorted(a.path for a in effect.writes if relation(a.path, broad.dest) != "inside")
+            if outside:
+                raise _Stuck(f"it writes {outside[0]}, outside the COPY's destination, where the install may read "
+                             "more than dockfix can list")
         except _Stuck as r:
             raise Refuse(
                 f"the RUN at line {inst.lineno} may use the files of the COPY at line {broad.inst.lineno}: {why}; "
