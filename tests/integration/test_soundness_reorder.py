@@ -4,7 +4,8 @@ wrong (tests/integration/projects/soundness/<case>/).
 For every case dockfix's output must build an image equal to the original's (files, contents,
 owners, modes, config). Where dockfix leaves the file alone, ``naive.Dockerfile`` holds the move
 made without the check (the rewrite dockfix made before it had the check): it must build a
-different image, or fail to build, so the refusal is needed.
+different image, or fail to build, so the refusal is needed. A case dockfix rewrites may hold one
+too (the rewrite an older dockfix made): it must differ from the original, where the new one does not.
 """
 
 import shutil
@@ -38,6 +39,9 @@ CASES = [
     pytest.param("carry-reads-passed-step", DEPS, "the RUN at line 6 writes /tmp/stamp", id="G-carried-step-reads-what-a-passed-step-writes"),
     # the lab's dockfix-lab-shadow wheel installs a console script named chmod into /usr/local/bin
     pytest.param("carry-shadowed-program", DEPS, "which it reads (/usr/local/bin/chmod)", id="G-carried-step-program-shadowed-by-the-install"),
+    # 'sleep' is a program looked up on PATH, where the COPY puts a script named sleep: the step
+    # moves down with the COPY (dockfix once took sleep for a builtin and moved the COPY past it)
+    pytest.param("sleep-on-path", DEPS, "rewrite", id="G-program-on-path-copied-by-the-copy"),
 ]
 
 
@@ -45,6 +49,17 @@ def _build(docker, index, ctx: Path, dockerfile_text: bytes, where: Path, tag: s
     dockerfile = where / f"{tag.rsplit('-', 1)[-1]}.Dockerfile"
     dockerfile.write_bytes(dockerfile_text)
     return build(docker, ctx, dockerfile, tag, index)
+
+
+def _assert_naive_differs(docker, index, ctx, src, tmp_path, tag, original, images, case):
+    naive = _build(docker, index, ctx, (src / "naive.Dockerfile").read_bytes(), tmp_path, f"{tag}-naive")
+    images.append(naive.image)
+    if naive.ok:
+        comparison = compare_images(docker, original, naive.image)
+        assert not comparison.equal, "the naive move builds the same image: the check is not needed"
+        print(f"\n{case}: the naive move differs: {comparison.differences[:5]}")
+    else:
+        print(f"\n{case}: the naive move fails to build: {naive.error}")
 
 
 @pytest.mark.parametrize("case, settings, expected", CASES)
@@ -69,18 +84,13 @@ def test_move(case, settings, expected, docker, index, tmp_path):
             comparison = compare_images(docker, first.image, second.image)
             assert comparison.equal, "the rewrite builds another image:\n" + "\n".join(comparison.differences[:20]) + "\n" + result.patched.decode()
             assert expected == "rewrite", f"dockfix rewrote a case it must leave alone ({expected})"
+            if (src / "naive.Dockerfile").exists():
+                _assert_naive_differs(docker, index, ctx, src, tmp_path, tag, first.image, images, case)
             return
         reasons = [s.reason for s in result.skips]
         assert expected != "rewrite", f"dockfix left the file alone: {reasons}"
         assert any(expected in r for r in reasons), reasons
         # ... and the refusal is needed: the move without the check changes the image or fails
-        naive = _build(docker, index, ctx, (src / "naive.Dockerfile").read_bytes(), tmp_path, f"{tag}-naive")
-        images.append(naive.image)
-        if naive.ok:
-            comparison = compare_images(docker, first.image, naive.image)
-            assert not comparison.equal, "the naive move builds the same image: the refusal is not needed"
-            print(f"\n{case}: the naive move differs: {comparison.differences[:5]}")
-        else:
-            print(f"\n{case}: the naive move fails to build: {naive.error}")
+        _assert_naive_differs(docker, index, ctx, src, tmp_path, tag, first.image, images, case)
     finally:
         docker.remove_images(*(f"{tag}-{n}" for n in ("original", "rewritten", "naive")), *filter(None, images))
