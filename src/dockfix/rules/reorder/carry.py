@@ -15,13 +15,13 @@ each of them (``check_carry``):
 
 1. S runs with the same settings: it passes no ``ENV``, ``ARG``, ``WORKDIR``, ``USER``, ``SHELL``
    or ``VOLUME`` (only ``RUN``, ``COPY``/``ADD`` and declarations that no ``RUN`` sees); S has no
-   flag (a mount would share a cache with the install) and no heredoc.
+   flag (a mount would share a cache with the install), no heredoc, no exec form.
 2. Neither writes what the other reads or writes: each ``Access`` of one is apart from each of the
    other (``commute.relation``; a path below an unknown part meets everything), both reads aside.
    ``/bin``, ``/sbin``, ``/lib*`` count as their ``/usr`` twins (merged-usr images link them).
 3. What S runs is the same program: S's reads include, for each command, where the shell looks
-   it up (every ``PATH`` folder, for a name that is no shell builtin), the program itself, and the
-   loader's files and the library folders (``/etc/ld.so.cache``, ``/lib``, ``/usr/lib``,
+   it up (every ``PATH`` folder, for a name that is no shell builtin: ``effects.model``), the
+   program itself, and the loader's files and the library folders (``/etc/ld.so.cache``, ``/lib``, ``/usr/lib``,
    ``/usr/local/lib`` ...); and the shell of the ``RUN`` with ``/etc/ld.so.cache`` and the system
    library folders (assumed: the shell needs only the C library, which lives there). ``pip``
    writes console scripts and data files below its prefix (``/usr/local`` for the image's
@@ -36,6 +36,9 @@ each of them (``check_carry``):
    targets; any other installer (uv, poetry, pipenv, pdm, conda) is not modelled here: refused.
    A configuration file below an unknown home (``Effect.configs``) on either side refuses when
    the other side writes anything.
+5. What an install reads is modelled, not known whole (a source distribution's build reads
+   ``~/.pydistutils.cfg``, pip may use a keyring): S writes only inside the broad COPY's
+   destination, and the install's home is known and apart from it.
 
 Steps that stay above pass S in the other direction; a ``COPY``/``ADD`` among them writes its
 destination (the whole tree) and, with ``--chown``, reads the account files.
